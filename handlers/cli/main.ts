@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { registerLabelsCommand } from './labels-command.js';
+
+export interface CliOutput {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const processOutput: CliOutput = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Returns the exit code instead of exiting, so tests can run commands in-process; commands report theirs through setExitCode. */
+export const main = async (argv: ReadonlyArray<string>, output: CliOutput = processOutput): Promise<number> => {
+  let exitCode = 0;
+  const io = {
+    stdout: output.stdout,
+    setExitCode: (code: number) => {
+      exitCode = code;
+    },
+  };
+  const program = new Command('runs-fleet')
+    .exitOverride()
+    .configureOutput({ writeOut: output.stdout, writeErr: output.stderr });
+  registerLabelsCommand(program, io);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    throw e;
+  }
+
+  return exitCode;
+};
