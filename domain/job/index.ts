@@ -1,0 +1,2 @@
+export * from './job-state.js';
+export * from './job-decide.js';

@@ -1,0 +1,3 @@
+export * from './launch-request.js';
+export * from './machine-state.js';
+export * from './machine-decide.js';

@@ -1,0 +1,119 @@
+import type { MachineEvent } from '../events/machine-events.js';
+import type { ProvisionCommand } from '../commands/commands.js';
+import type { Capacity } from '../shared/codecs.js';
+
+/** The state of one machine, folded from its own stream. */
+
+export type MachineStatus = 'unknown' | 'requested' | 'launched' | 'running' | 'stopped' | 'terminated' | 'failed';
+
+export interface MachineState {
+  readonly status: MachineStatus;
+  readonly machineId: string | null;
+  readonly launch: ProvisionCommand | null;
+  readonly launchAttempts: number;
+  readonly cloudId: string | null;
+  readonly instanceType: string | null;
+  readonly capacity: Capacity | null;
+  readonly zone: string | null;
+  readonly configPrepared: boolean;
+  readonly runnerRegistered: boolean;
+  readonly interrupted: boolean;
+  readonly terminationReason: string | null;
+  /** The job attempt a cold-start machine was launched for (null for a pool member not yet claimed). */
+  readonly jobId: string | null;
+  readonly attempt: number | null;
+  readonly runnerName: string | null;
+  readonly failure: { readonly errorClass: string; readonly message: string } | null;
+  /** Stream versions of the events later commands are caused by. */
+  readonly requestedVersion: number;
+  readonly launchedVersion: number;
+  readonly failedVersion: number;
+  readonly interruptedVersion: number;
+  readonly interruptionKind: 'spot-interruption' | 'node-disruption' | null;
+  readonly terminatedVersion: number;
+}
+
+export const initialMachineState: MachineState = {
+  status: 'unknown',
+  machineId: null,
+  launch: null,
+  launchAttempts: 0,
+  cloudId: null,
+  instanceType: null,
+  capacity: null,
+  zone: null,
+  configPrepared: false,
+  runnerRegistered: false,
+  interrupted: false,
+  terminationReason: null,
+  jobId: null,
+  attempt: null,
+  runnerName: null,
+  failure: null,
+  requestedVersion: 0,
+  launchedVersion: 0,
+  failedVersion: 0,
+  interruptedVersion: 0,
+  interruptionKind: null,
+  terminatedVersion: 0,
+};
+
+const unlessTerminated = (state: MachineState, status: MachineStatus): MachineStatus =>
+  state.status === 'terminated' || state.status === 'failed' ? state.status : status;
+
+/** `version` is the event's version in the machine stream. */
+export const evolveMachine = (state: MachineState, event: MachineEvent, version: number): MachineState => {
+  switch (event.type) {
+    case 'MachineRequested': {
+      const request = event.data.command.data.request;
+
+      return {
+        ...state,
+        status: unlessTerminated(state, 'requested'),
+        machineId: event.data.machineId,
+        launch: event.data.command,
+        launchAttempts: 1,
+        jobId: request.jobId,
+        attempt: request.attempt,
+        runnerName: request.runnerName,
+        requestedVersion: version,
+      };
+    }
+    case 'MachineLaunchRetried':
+      return { ...state, launchAttempts: state.launchAttempts + 1 };
+    case 'MachineLaunched': {
+      const d = event.data;
+      const status = state.status === 'requested' ? 'launched' : state.status;
+
+      const placed = { cloudId: d.cloudId, instanceType: d.instanceType, capacity: d.capacity, zone: d.zone };
+
+      return { ...state, ...placed, status, launchedVersion: version };
+    }
+    case 'MachineLaunchFailed': {
+      const failure = { errorClass: event.data.errorClass, message: event.data.message };
+
+      return { ...state, status: unlessTerminated(state, 'failed'), failure, failedVersion: version };
+    }
+    case 'MachineRunning':
+    case 'MachineStarted':
+      return { ...state, status: unlessTerminated(state, 'running'), cloudId: state.cloudId ?? event.data.cloudId };
+    case 'MachineStopped':
+      return { ...state, status: unlessTerminated(state, 'stopped') };
+    case 'RunnerConfigPrepared':
+      return { ...state, configPrepared: true };
+    case 'RunnerRegistered':
+      return { ...state, runnerRegistered: true };
+    case 'SpotInterruptionWarned':
+      if (state.interrupted) return state;
+
+      return { ...state, interrupted: true, interruptedVersion: version, interruptionKind: event.data.kind };
+    case 'MachineTerminated':
+      if (state.status === 'terminated') return state;
+
+      return { ...state, status: 'terminated', terminationReason: event.data.reason, terminatedVersion: version };
+  }
+};
+
+/** Whether a launch has a recorded outcome (launched or failed): the executor's and `resume`'s shared test. */
+export const launchSettled = (state: MachineState): boolean =>
+  state.status !== 'unknown' && state.status !== 'requested';

@@ -1,0 +1,75 @@
+import type { Command } from '../commands/commands.js';
+import type { Envelope } from '../events/domain-event.js';
+import { machineIdFromRunnerName } from '../machine/launch-request.js';
+import { parseStreamId } from '../shared/ids.js';
+import type { ProcessViews } from './process-views.js';
+import {
+  assignRule,
+  interruptedRule,
+  launchFailedRule,
+  launchRule,
+  prepareConfigRule,
+  rerunRule,
+  runnerTakenRule,
+  stillQueuedRule,
+  terminateRule,
+} from './rules.js';
+
+/**
+ * `react(views, event)`: the commands one event causes, given read models that already include it. Time is the
+ * event's own `at`, so replaying a log derives the same commands byte for byte (DESIGN section 4, invariant 1).
+ */
+export const react = (views: ProcessViews, envelope: Envelope): ReadonlyArray<Command> => {
+  const now = envelope.metadata.at;
+  const id = parseStreamId(envelope.streamId)?.id ?? '';
+  const { event } = envelope;
+  const forMachine = (machineId: string | null, ...rules: ReadonlyArray<typeof terminateRule>) => {
+    const machine = machineId === null ? undefined : views.machine(machineId);
+
+    return machine === undefined ? [] : rules.flatMap((rule) => rule(views, machine, now));
+  };
+  const job = () => views.job(id);
+
+  switch (event.type) {
+    case 'RunnerRequested': {
+      const current = job();
+
+      return current === undefined ? [] : launchRule(views, current, now);
+    }
+    case 'JobStarted': {
+      const current = job();
+      const taken = machineIdFromRunnerName(event.data.runnerName);
+      const own = current?.machineId ?? null;
+
+      return [...forMachine(taken, runnerTakenRule), ...(own !== taken ? forMachine(own, terminateRule) : [])];
+    }
+    case 'JobCompleted': {
+      const current = job();
+      if (current === undefined) return [];
+      const ran = machineIdFromRunnerName(event.data.runnerName);
+
+      return [
+        ...rerunRule(views, current, now),
+        ...forMachine(current.machineId, terminateRule),
+        ...(ran !== current.machineId ? forMachine(ran, terminateRule) : []),
+      ];
+    }
+    case 'JobCancelled':
+    case 'JobFailed':
+      return forMachine(job()?.machineId ?? null, terminateRule);
+    case 'JobRequeued':
+      return forMachine(event.data.machineId, terminateRule);
+    case 'MachineRequested':
+      return forMachine(id, prepareConfigRule);
+    case 'MachineLaunched':
+      return forMachine(id, assignRule, terminateRule);
+    case 'MachineLaunchFailed':
+      return forMachine(id, launchFailedRule);
+    case 'SpotInterruptionWarned':
+      return forMachine(id, interruptedRule);
+    case 'MachineTerminated':
+      return forMachine(id, stillQueuedRule);
+    default:
+      return [];
+  }
+};

@@ -1,0 +1,169 @@
+import type { Command } from '../commands/commands.js';
+import type { RequeueReason } from '../events/job-events.js';
+import { isTerminal, type JobState } from '../job/job-state.js';
+import type { MachineState } from '../machine/machine-state.js';
+import { machineStreamId } from '../shared/ids.js';
+import {
+  assignFor,
+  failFor,
+  launchFor,
+  machineIdForAttempt,
+  prepareConfigFor,
+  requeueFor,
+  rerunFor,
+  terminateFor,
+} from './command-builders.js';
+import type { ProcessViews } from './process-views.js';
+
+/**
+ * The process's rules, each a pure "what is still to be done for this entity" over the read models. `react` runs the
+ * rules an event can trigger; `resume` runs all of them, so after a crash it re-derives exactly what is pending.
+ * Every rule checks that the effect of its command is not yet recorded.
+ */
+
+type Rule<T> = (views: ProcessViews, entity: T, now: string) => ReadonlyArray<Command>;
+const some = (command: Command | null): ReadonlyArray<Command> => (command === null ? [] : [command]);
+
+const WAITING = new Set(['provisioning', 'assigned']);
+const isWaitingFor = (job: JobState | undefined, machine: MachineState): job is JobState =>
+  job !== undefined &&
+  job.attempt === machine.attempt &&
+  WAITING.has(job.status) &&
+  (job.machineId === null || job.machineId === machine.machineId);
+
+const jobOf = (views: ProcessViews, machine: MachineState): JobState | undefined =>
+  machine.jobId === null ? undefined : views.job(machine.jobId);
+
+const use = (views: ProcessViews, machine: MachineState) =>
+  machine.machineId === null ? undefined : views.runnerUse(machine.machineId);
+
+const cause = (machine: MachineState, version: number) => ({
+  streamId: machineStreamId(machine.machineId ?? ''),
+  version,
+});
+
+/** A machine is still needed while its runner serves a live job, or its job attempt still waits for it. */
+export const isNeeded = (views: ProcessViews, machine: MachineState): boolean => {
+  if (machine.jobId === null) return true;
+  const taken = use(views, machine);
+  if (taken !== undefined) {
+    const served = views.job(taken.jobId);
+
+    return served === undefined || !isTerminal(served.status);
+  }
+
+  return isWaitingFor(jobOf(views, machine), machine);
+};
+
+// ---- job rules
+
+export const launchRule: Rule<JobState> = (views, job, now) => {
+  if (job.status !== 'provisioning') return [];
+  const machineId = machineIdForAttempt(job);
+  const machine = machineId === null ? undefined : views.machine(machineId);
+  if (machine !== undefined && machine.status !== 'unknown') return [];
+
+  return some(launchFor(views, job, now));
+};
+
+export const rerunRule: Rule<JobState> = (_views, job) =>
+  job.status === 'completed' && job.conclusion === 'failure' && job.runnerLost && !job.rerunRequested
+    ? some(rerunFor(job))
+    : [];
+
+// ---- machine rules
+
+export const prepareConfigRule: Rule<MachineState> = (views, machine) => {
+  const live = machine.status === 'requested' || machine.status === 'launched' || machine.status === 'running';
+  if (!live || machine.configPrepared || machine.jobId === null) return [];
+
+  return some(prepareConfigFor(machine, jobOf(views, machine)));
+};
+
+export const launchRetryRule: Rule<MachineState> = (_views, machine) =>
+  machine.status === 'requested' && machine.launch !== null ? [machine.launch] : [];
+
+export const assignRule: Rule<MachineState> = (views, machine) => {
+  const job = jobOf(views, machine);
+  const launched = machine.status === 'launched' || machine.status === 'running';
+  if (!launched || job === undefined || job.status !== 'provisioning' || job.attempt !== machine.attempt) return [];
+
+  return some(assignFor(machine));
+};
+
+export const terminateRule: Rule<MachineState> = (views, machine) => {
+  const alive = machine.status === 'launched' || machine.status === 'running' || machine.status === 'stopped';
+  if (!alive || isNeeded(views, machine)) return [];
+
+  return some(terminateFor(machine, cause(machine, machine.launchedVersion), 'not-needed'));
+};
+
+export const launchFailedRule: Rule<MachineState> = (views, machine) => {
+  const job = jobOf(views, machine);
+  if (machine.status !== 'failed' || machine.failure === null || !isWaitingFor(job, machine)) return [];
+  const { errorClass, message } = machine.failure;
+  const at = cause(machine, machine.failedVersion);
+  if (errorClass === 'unauthorized' || errorClass === 'invalid') return some(failFor(job, at, message));
+  const reason: RequeueReason = errorClass === 'throttled' ? 'launch-throttled' : 'launch-capacity';
+
+  return some(requeueFor(job, at, { reason, machineId: machine.machineId, detail: `${errorClass}: ${message}` }));
+};
+
+export const interruptedRule: Rule<MachineState> = (views, machine) => {
+  if (!machine.interrupted || machine.interruptionKind === null) return [];
+  const at = cause(machine, machine.interruptedVersion);
+  const detail = `${machine.interruptionKind} of ${machine.instanceType ?? 'machine'} ${machine.cloudId ?? ''}`.trim();
+  const taken = use(views, machine);
+  if (taken !== undefined) {
+    const served = views.job(taken.jobId);
+    const lost = served !== undefined && served.status === 'running' && !served.runnerLost;
+
+    return lost
+      ? some(requeueFor(served, at, { reason: machine.interruptionKind, machineId: machine.machineId, detail }))
+      : [];
+  }
+  const job = jobOf(views, machine);
+
+  return isWaitingFor(job, machine)
+    ? some(requeueFor(job, at, { reason: machine.interruptionKind, machineId: machine.machineId, detail }))
+    : [];
+};
+
+/** SPEC lesson 1: the runner finished (or died) and its job never started: GitHub still has it queued. */
+export const stillQueuedRule: Rule<MachineState> = (views, machine) => {
+  if (machine.status !== 'terminated' || machine.interrupted || use(views, machine) !== undefined) return [];
+  const job = jobOf(views, machine);
+  if (!isWaitingFor(job, machine)) return [];
+  const detail = `machine ${machine.machineId ?? ''} ended (${machine.terminationReason ?? 'unknown'}) before its job started`;
+
+  return some(
+    requeueFor(job, cause(machine, machine.terminatedVersion), {
+      reason: 'still-queued',
+      machineId: machine.machineId,
+      detail,
+    }),
+  );
+};
+
+/** Runners are matched by label, not bound to a job: a sibling with the same labels took this machine's runner. */
+export const runnerTakenRule: Rule<MachineState> = (views, machine) => {
+  const taken = use(views, machine);
+  if (taken === undefined || taken.jobId === machine.jobId) return [];
+  const job = jobOf(views, machine);
+  if (!isWaitingFor(job, machine)) return [];
+  const detail = `runner ${machine.runnerName ?? ''} was taken by job ${taken.jobId} with the same labels`;
+
+  return some(requeueFor(job, taken.cause, { reason: 'runner-taken', machineId: machine.machineId, detail }));
+};
+
+export const MACHINE_RULES: ReadonlyArray<Rule<MachineState>> = [
+  launchRetryRule,
+  prepareConfigRule,
+  assignRule,
+  terminateRule,
+  launchFailedRule,
+  interruptedRule,
+  stillQueuedRule,
+  runnerTakenRule,
+];
+export const JOB_RULES: ReadonlyArray<Rule<JobState>> = [launchRule, rerunRule];

@@ -1,0 +1,130 @@
+import type { Envelope } from '../domain/events/domain-event.js';
+import type { JobEvent } from '../domain/events/job-events.js';
+import type { MachineEvent } from '../domain/events/machine-events.js';
+import type { PoolEvent } from '../domain/events/pool-events.js';
+import { machineIdFromRunnerName } from '../domain/machine/launch-request.js';
+import type { EntityIndex, ProcessSettings, ProcessViews, RunnerUse } from '../domain/process/process-views.js';
+import { foldInterruption, type BreakerState } from '../domain/spot/circuit-breaker.js';
+import { parseStreamId } from '../domain/shared/ids.js';
+import { evolveJobView, initialJobView, type JobView } from './job-view.js';
+import { evolveMachineView, initialMachineView, type MachineView } from './machine-view.js';
+import { evolvePoolView, initialPoolView, type PoolView } from './pool-view.js';
+import { guard, type GuardOutcome } from './stream-cursor.js';
+
+/**
+ * The read models held in memory: job, machine and pool views, the runner-use index (which job each machine's runner
+ * took) and the spot circuit breaker. No I/O, clock or randomness; every change goes through `apply`, which enforces
+ * the per-stream version guard, so duplicated and redelivered events change nothing.
+ */
+
+export interface Quarantine {
+  readonly streamId: string;
+  readonly version: number;
+  readonly reason: string;
+}
+
+export type ApplyOutcome = GuardOutcome | { readonly kind: 'quarantined' };
+
+export class ReadModels implements ProcessViews, EntityIndex {
+  readonly jobs = new Map<string, JobView>();
+  readonly machines = new Map<string, MachineView>();
+  readonly pools = new Map<string, PoolView>();
+  readonly quarantined = new Map<string, Quarantine>();
+  private readonly uses = new Map<string, RunnerUse>();
+  private breakerState: BreakerState = {};
+
+  constructor(readonly settings: ProcessSettings) {}
+
+  get breaker(): BreakerState {
+    return this.breakerState;
+  }
+
+  job(jobId: string): JobView | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  machine(machineId: string): MachineView | undefined {
+    return this.machines.get(machineId);
+  }
+
+  runnerUse(machineId: string): RunnerUse | undefined {
+    return this.uses.get(machineId);
+  }
+
+  jobIds(): Iterable<string> {
+    return this.jobs.keys();
+  }
+
+  machineIds(): Iterable<string> {
+    return this.machines.keys();
+  }
+
+  /** The last version applied from a stream: where a re-read after a gap starts. */
+  cursor(streamId: string): number {
+    const parsed = parseStreamId(streamId);
+    if (parsed === null) return 0;
+    const views = { job: this.jobs, machine: this.machines, pool: this.pools } as const;
+
+    return views[parsed.category].get(parsed.id)?.version ?? 0;
+  }
+
+  quarantine(entry: Quarantine): void {
+    if (!this.quarantined.has(entry.streamId)) this.quarantined.set(entry.streamId, entry);
+  }
+
+  release(streamId: string): void {
+    this.quarantined.delete(streamId);
+  }
+
+  apply(envelope: Envelope): ApplyOutcome {
+    if (this.quarantined.has(envelope.streamId)) return { kind: 'quarantined' };
+    const outcome = guard(this.cursor(envelope.streamId), envelope.version);
+    if (outcome.kind !== 'apply') return outcome;
+    const id = parseStreamId(envelope.streamId)?.id ?? envelope.streamId;
+    switch (parseStreamId(envelope.streamId)?.category) {
+      case 'job':
+        this.applyJob(id, envelope as Envelope<JobEvent>);
+        break;
+      case 'machine':
+        this.applyMachine(id, envelope as Envelope<MachineEvent>);
+        break;
+      case 'pool':
+        this.pools.set(id, evolvePoolView(this.pools.get(id) ?? initialPoolView(id), envelope as Envelope<PoolEvent>));
+        break;
+    }
+
+    return outcome;
+  }
+
+  private applyJob(jobId: string, envelope: Envelope<JobEvent>): void {
+    this.jobs.set(jobId, evolveJobView(this.jobs.get(jobId) ?? initialJobView, envelope));
+    const { event } = envelope;
+    if (event.type !== 'JobStarted') return;
+    const machineId = machineIdFromRunnerName(event.data.runnerName);
+    if (machineId !== null && !this.uses.has(machineId)) {
+      this.uses.set(machineId, { jobId, cause: { streamId: envelope.streamId, version: envelope.version } });
+    }
+  }
+
+  private applyMachine(machineId: string, envelope: Envelope<MachineEvent>): void {
+    const view = evolveMachineView(this.machines.get(machineId) ?? initialMachineView, envelope);
+    this.machines.set(machineId, view);
+    if (envelope.event.type === 'SpotInterruptionWarned' && view.instanceType !== null && view.capacity === 'spot') {
+      this.breakerState = foldInterruption(this.breakerState, view.instanceType, envelope.metadata.at);
+    }
+  }
+
+  /** A canonical, order-independent rendering, for replay-determinism and delivery-tolerance checks. */
+  snapshot(): string {
+    const sorted = <V>(map: ReadonlyMap<string, V>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+
+    return JSON.stringify({
+      jobs: sorted(this.jobs),
+      machines: sorted(this.machines),
+      pools: sorted(this.pools),
+      uses: sorted(this.uses),
+      breaker: Object.entries(this.breakerState).sort(([a], [b]) => (a < b ? -1 : 1)),
+      quarantined: sorted(this.quarantined),
+    });
+  }
+}
