@@ -1,0 +1,5 @@
+export * from './event-store.js';
+export * from './store-guards.js';
+export * from './change-feed.js';
+export * from './checkpoint-store.js';
+export * from './replay-marker.js';
