@@ -126,8 +126,13 @@ export const evolveJob = (state: JobState, event: JobEvent, version: number): Jo
     case 'JobRequeued': {
       const own = OWN_FAILURE_REASONS.has(event.data.reason);
 
+      // The attempt is abandoned here, not at the RunnerRequested that follows in the same append: a consumer that
+      // stops between the two must not see the old attempt as still waiting.
       return {
         ...state,
+        status: finished(state, 'provisioning'),
+        attempt: Math.max(state.attempt, event.data.attempt + 1),
+        machineId: null,
         ownRequeues: state.ownRequeues + (own ? 1 : 0),
         infraRequeues: state.infraRequeues + (own ? 0 : 1),
       };
