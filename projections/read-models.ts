@@ -10,6 +10,8 @@ import { evolveJobView, initialJobView, type JobView } from './job-view.js';
 import { evolveMachineView, initialMachineView, type MachineView } from './machine-view.js';
 import { evolvePoolView, initialPoolView, type PoolView } from './pool-view.js';
 import { guard, type GuardOutcome } from './stream-cursor.js';
+import type { StoredView, ViewKind, ViewWrite } from './view-store.js';
+import { isTerminal } from '../domain/job/job-state.js';
 
 /**
  * The read models held in memory: job, machine and pool views, the runner-use index (which job each machine's runner
@@ -32,6 +34,9 @@ export class ReadModels implements ProcessViews, EntityIndex {
   readonly quarantined = new Map<string, Quarantine>();
   private readonly uses = new Map<string, RunnerUse>();
   private breakerState: BreakerState = {};
+  /** Views changed since the last `takeChanges`, with the version each had when loaded (0 = new). */
+  private readonly dirty = new Map<string, { readonly kind: ViewKind; readonly id: string; readonly base: number }>();
+  private readonly revisions = new Map<string, number>();
 
   constructor(readonly settings: ProcessSettings) {}
 
@@ -89,6 +94,7 @@ export class ReadModels implements ProcessViews, EntityIndex {
         this.applyMachine(id, envelope as Envelope<MachineEvent>);
         break;
       case 'pool':
+        this.touch('pool', id, envelope.version - 1);
         this.pools.set(id, evolvePoolView(this.pools.get(id) ?? initialPoolView(id), envelope as Envelope<PoolEvent>));
         break;
     }
@@ -97,20 +103,102 @@ export class ReadModels implements ProcessViews, EntityIndex {
   }
 
   private applyJob(jobId: string, envelope: Envelope<JobEvent>): void {
+    this.touch('job', jobId, envelope.version - 1);
     this.jobs.set(jobId, evolveJobView(this.jobs.get(jobId) ?? initialJobView, envelope));
     const { event } = envelope;
     if (event.type !== 'JobStarted') return;
     const machineId = machineIdFromRunnerName(event.data.runnerName);
     if (machineId !== null && !this.uses.has(machineId)) {
+      this.touch('runner-use', machineId, this.revisions.get(`runner-use#${machineId}`) ?? 0);
       this.uses.set(machineId, { jobId, cause: { streamId: envelope.streamId, version: envelope.version } });
     }
   }
 
   private applyMachine(machineId: string, envelope: Envelope<MachineEvent>): void {
+    this.touch('machine', machineId, envelope.version - 1);
     const view = evolveMachineView(this.machines.get(machineId) ?? initialMachineView, envelope);
     this.machines.set(machineId, view);
     if (envelope.event.type === 'SpotInterruptionWarned' && view.instanceType !== null && view.capacity === 'spot') {
+      this.touch('breaker', view.instanceType, this.revisions.get(`breaker#${view.instanceType}`) ?? 0);
       this.breakerState = foldInterruption(this.breakerState, view.instanceType, envelope.metadata.at);
+    }
+  }
+
+  private touch(kind: ViewKind, id: string, base: number): void {
+    const key = `${kind}#${id}`;
+    if (!this.dirty.has(key)) this.dirty.set(key, { kind, id, base });
+  }
+
+  /** Seeds the models with views loaded from a `ViewStore`; their versions become the base of later writes. */
+  load(views: ReadonlyArray<StoredView>): void {
+    for (const stored of views) {
+      const key = `${stored.kind}#${stored.id}`;
+      if (this.dirty.has(key)) continue;
+      switch (stored.kind) {
+        case 'job':
+          this.jobs.set(stored.id, stored.body as JobView);
+          break;
+        case 'machine':
+          this.machines.set(stored.id, stored.body as MachineView);
+          break;
+        case 'pool':
+          this.pools.set(stored.id, stored.body as PoolView);
+          break;
+        case 'runner-use':
+          this.uses.set(stored.id, stored.body as RunnerUse);
+          this.revisions.set(key, stored.version);
+          break;
+        case 'breaker':
+          this.breakerState = { ...this.breakerState, [stored.id]: stored.body as ReadonlyArray<string> };
+          this.revisions.set(key, stored.version);
+          break;
+      }
+    }
+  }
+
+  /** The conditional writes that persist everything changed since the last call. */
+  takeChanges(): ReadonlyArray<ViewWrite> {
+    const writes = [...this.dirty.values()].flatMap(({ kind, id, base }): ViewWrite[] => {
+      const view = this.storedView(kind, id, base);
+
+      return view === null ? [] : [{ view, expectedVersion: base }];
+    });
+    this.dirty.clear();
+    for (const { view } of writes) {
+      if (view.kind === 'runner-use' || view.kind === 'breaker')
+        this.revisions.set(`${view.kind}#${view.id}`, view.version);
+    }
+
+    return writes;
+  }
+
+  private storedView(kind: ViewKind, id: string, base: number): StoredView | null {
+    switch (kind) {
+      case 'job': {
+        const job = this.jobs.get(id);
+
+        return job === undefined
+          ? null
+          : { kind, id, version: job.version, active: !isTerminal(job.status), body: job };
+      }
+      case 'machine': {
+        const machine = this.machines.get(id);
+        const active = machine !== undefined && machine.status !== 'terminated' && machine.status !== 'failed';
+
+        return machine === undefined ? null : { kind, id, version: machine.version, active, body: machine };
+      }
+      case 'pool': {
+        const pool = this.pools.get(id);
+
+        return pool === undefined ? null : { kind, id, version: pool.version, active: !pool.removed, body: pool };
+      }
+      case 'runner-use': {
+        const use = this.uses.get(id);
+
+        return use === undefined ? null : { kind, id, version: base + 1, active: true, body: use };
+      }
+      case 'breaker':
+        return { kind, id, version: base + 1, active: true, body: this.breakerState[id] ?? [] };
     }
   }
 

@@ -8,6 +8,8 @@ import { react } from '../../domain/process/react.js';
 import { resume } from '../../domain/process/resume.js';
 import type { RecordedEvent } from '../../domain/store/event-store.js';
 import { createPipeline } from '../../handlers/app/pipeline.js';
+import { createViewBackedConsumer } from '../../handlers/app/view-backed-consumer.js';
+import { createMemoryViewStore } from '../../adapters/views-memory/index.js';
 import { ReadModels } from '../../projections/read-models.js';
 import { allEvents, runWorkload, stepArbitrary } from '../world/workload.js';
 
@@ -101,6 +103,39 @@ describe('histories', () => {
         const world = await runWorkload(steps);
         expect(resume(world.models, world.models, world.clock.now())).toEqual([]);
         for (const [id, launches] of world.compute.launches) expect([id, launches]).toEqual([id, 1]);
+      }),
+      runs,
+    );
+  });
+});
+
+describe('histories through a view store', () => {
+  it('a consumer that keeps its views in a store ends where the in-memory fold ends, whatever the delivery', async () => {
+    await fc.assert(
+      fc.asyncProperty(history, fc.infiniteStream(fc.nat()), async (steps, noise) => {
+        const world = await runWorkload(steps);
+        const events = await allEvents(world);
+        const iterator = noise[Symbol.iterator]();
+        const next = () => iterator.next().value as number;
+        const deliveries = events
+          .flatMap((e) => (next() % 4 === 0 ? [e, e] : [e]))
+          .map((e) => ({ e, key: next() }))
+          .sort((a, b) => a.key - b.key)
+          .map(({ e }) => e);
+        const views = createMemoryViewStore();
+        const consumer = createViewBackedConsumer({
+          store: world.store,
+          views,
+          bus: createInProcessBus({}),
+          settings: SETTINGS,
+        });
+        for (const recorded of deliveries) await consumer.handle(recorded);
+
+        const reloaded = new ReadModels(SETTINGS);
+        for (const kind of ['job', 'machine', 'pool', 'runner-use', 'breaker'] as const) {
+          for await (const view of views.list(kind)) reloaded.load([view]);
+        }
+        expect(reloaded.snapshot()).toBe(world.models.snapshot());
       }),
       runs,
     );
