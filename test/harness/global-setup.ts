@@ -10,7 +10,7 @@ export type Teardown = () => Promise<void> | void;
 export type Harness = (project: TestProject) => Promise<Teardown>;
 
 const harnesses: ReadonlyArray<Harness> = [
-  setupDynamoDbLocal,
+  setupDynamoDbLocal, // inject('dynamodbEndpoint')
 ];
 
 /** Starts every harness in order; stops the ones already started, newest first, if a later one fails. */
