@@ -1,0 +1,2 @@
+export { openSqliteViewStore } from './sqlite-view-store.js';
+export type { SqliteViewStore, SqliteViewStoreOptions } from './sqlite-view-store.js';
