@@ -6,9 +6,14 @@ import type * as t from 'io-ts';
  */
 export const formatValidationErrors = (errors: t.Errors, limit = 5): string => {
   const lines = errors.slice(0, limit).map((error) => {
+    // Keys that only pick a member of a union or an intersection are not part of the field's path.
     const path = error.context
+      .filter((entry, index) => {
+        const parent = (error.context[index - 1]?.type as { _tag?: string } | undefined)?._tag;
+
+        return entry.key !== '' && parent !== 'UnionType' && parent !== 'IntersectionType';
+      })
       .map((entry) => entry.key)
-      .filter((key) => key !== '')
       .join('.');
     const last = error.context[error.context.length - 1];
     const expected = last?.type.name ?? 'a valid value';

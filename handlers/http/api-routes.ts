@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import type { RecordedEvent } from '../../domain/store/event-store.js';
+import type { JobView } from '../../projections/job-view.js';
+import type { ReadModels } from '../../projections/read-models.js';
+import { mayRead } from './access.js';
+import { errorBody } from './errors.js';
+
+/** The read API over the read models; a job's answer also carries its event timeline from the store. */
+export interface ApiDeps {
+  readonly models: () => ReadModels;
+  readonly readStream: (streamId: string) => Promise<ReadonlyArray<RecordedEvent>>;
+  readonly apiToken: string | null;
+  readonly allowlist: ReadonlyArray<string>;
+}
+
+const STATUSES = ['queued', 'provisioning', 'assigned', 'running', 'completed', 'cancelled', 'rejected', 'failed'];
+
+const visible = (allowlist: ReadonlyArray<string>, job: JobView): boolean =>
+  allowlist.length === 0 ||
+  (job.repo !== null && allowlist.some((entry) => entry === job.repo || entry === job.repo?.split('/')[0]));
+
+const summary = (job: JobView) => ({
+  id: job.jobId,
+  status: job.status === 'unknown' ? 'queued' : job.status,
+  conclusion: job.conclusion,
+  repo: job.repo,
+  runId: job.runId,
+  label: job.spec?.label ?? null,
+  attempt: job.attempt,
+  machineId: job.machineId,
+  runnerName: job.runnerName,
+  times: job.times,
+  rejection: job.rejection,
+  failure: job.failure,
+  requeues: job.requeues,
+});
+
+const timeline = (events: ReadonlyArray<RecordedEvent>) =>
+  events.map((e) => ({
+    type: e.type,
+    version: e.version,
+    at: e.metadata.at,
+    data: e.data,
+    deliveryId: e.metadata.deliveryId,
+  }));
+
+export const registerApiRoutes = (app: FastifyInstance, deps: ApiDeps): void => {
+  app.addHook('onRequest', async (request, reply) => {
+    const guarded = request.url.startsWith('/api/') || request.url.startsWith('/metrics');
+    if (guarded && !mayRead(request, deps.apiToken)) {
+      await reply.code(401).send(errorBody('unauthorized', 'send Authorization: Bearer <RUNS_FLEET_API_TOKEN>'));
+    }
+  });
+
+  app.get<{ Querystring: { status?: string; limit?: string } }>('/api/jobs', async (request, reply) => {
+    const { status } = request.query;
+    if (status !== undefined && !STATUSES.includes(status)) {
+      return reply.code(400).send(errorBody('invalid-status', `status must be one of ${STATUSES.join(', ')}`));
+    }
+    const limit = Math.min(Number(request.query.limit ?? 500) || 500, 5000);
+    const jobs = [...deps.models().jobs.values()]
+      .filter((job) => visible(deps.allowlist, job))
+      .map(summary)
+      .filter((job) => status === undefined || job.status === status)
+      .slice(0, limit);
+
+    return { jobs };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request, reply) => {
+    const job = deps.models().job(request.params.id);
+    if (job === undefined || !visible(deps.allowlist, job)) {
+      return reply
+        .code(404)
+        .send(errorBody('not-found', `no job ${request.params.id} (foreign jobs are not recorded)`));
+    }
+    const events = await deps.readStream(`job#${request.params.id}`);
+
+    return { ...summary(job), spec: job.spec, events: timeline(events) };
+  });
+
+  app.get('/api/machines', async () => ({
+    machines: [...deps.models().machines.entries()].map(([id, m]) => ({
+      id,
+      status: m.status,
+      cloudId: m.cloudId,
+      instanceType: m.instanceType,
+      capacity: m.capacity,
+      jobId: m.jobId,
+      pool: m.pool,
+      requestedAt: m.requestedAt,
+      launchedAt: m.launchedAt,
+      endedAt: m.endedAt,
+      terminationReason: m.terminationReason,
+    })),
+  }));
+
+  app.get('/api/pools', async () => ({ pools: [...deps.models().pools.values()] }));
+};
