@@ -10,6 +10,7 @@ import type { GroupCommitStats } from './group-commit.js';
 import { openEventsDatabase } from './schema.js';
 import { createSqliteFeed } from './sqlite-feed.js';
 import { createSqliteMeta } from './sqlite-meta.js';
+import { createStreamExpirer } from './expire-stream.js';
 
 export interface SqliteEventStoreOptions {
   /** Most appends one group-commit transaction carries (default 1000). */
@@ -25,6 +26,8 @@ export interface SqliteEventStore extends EventStore, ChangeFeed, CheckpointStor
   groupCommitStats(): GroupCommitStats;
   /** The settings in force on the connection (expected: `wal`, `FULL`). */
   durability(): { readonly journalMode: string; readonly synchronous: string };
+  /** Retention: deletes an exported stream if it still ends at `throughVersion`; false when it was kept. */
+  expireStream(streamId: string, throughVersion: number): Promise<boolean>;
   /** Commits pending appends, wakes feed waiters, closes the file. Idempotent. */
   close(): Promise<void>;
 }
@@ -55,6 +58,7 @@ const open = (path: string, options: SqliteEventStoreOptions): SqliteEventStore 
         'ORDER BY stream_id LIMIT ?',
     )
     .pluck();
+  const expire = createStreamExpirer(db);
   let closed = false;
 
   return {
@@ -83,6 +87,11 @@ const open = (path: string, options: SqliteEventStoreOptions): SqliteEventStore 
         after = page.at(-1) ?? after;
       }
     },
+    expireStream: (streamId, throughVersion) =>
+      new Promise((resolve) => {
+        queue.drain();
+        resolve(expire(streamId, throughVersion));
+      }),
     groupCommitStats: () => queue.stats(),
     durability: () => ({
       journalMode: String(db.pragma('journal_mode', { simple: true })),

@@ -1,24 +1,41 @@
 /**
- * For test files (inside vitest only: it reads the endpoint the global setup provided). Node-only code imports
+ * For test files (inside vitest only: it reads the control address the global setup provided). Node-only code imports
  * `dynamodb-local.ts` instead.
+ *
+ * Importing this module is how a test file says it needs DynamoDB Local: the import asks the harness to start it (in
+ * the background, once per run), and registers a file-level `beforeAll` that waits for it with a timeout long enough
+ * for a first fetch, so no test spends its own timeout on the start. Clients made here also wait before each request.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { inject } from 'vitest';
+import { beforeAll, inject } from 'vitest';
 import { createDynamoDbLocalClient } from './dynamodb-local.js';
+import { askEmulator, endpointConfig } from './emulator-process.js';
 
 export { freshTableName } from './dynamodb-local.js';
 
-/** The DynamoDB Local endpoint of this run (`http://127.0.0.1:<port>`). */
-export const dynamodbLocalEndpoint = (): string => inject('dynamodbEndpoint');
+let ready: Promise<string> | undefined;
+
+/** Resolves with this run's DynamoDB Local endpoint (`http://127.0.0.1:<port>`) once it answers. */
+export const dynamodbReady = (): Promise<string> =>
+  (ready ??= askEmulator('DynamoDB Local', inject('dynamodbLocalControl')));
+
+/** Alias of `dynamodbReady`: the endpoint of this run's DynamoDB Local, once it answers. */
+export const dynamodbLocalEndpoint = dynamodbReady;
+
+// Start it now (while the file's other imports load) and wait for it before the file's first test.
+dynamodbReady().catch(() => undefined);
+beforeAll(async () => {
+  await dynamodbReady();
+}, 600_000);
 
 /** A DynamoDBClient on this run's DynamoDB Local: dummy credentials, region `us-east-1`. */
-export const dynamodbLocalClient = (): DynamoDBClient => createDynamoDbLocalClient(dynamodbLocalEndpoint());
+export const dynamodbLocalClient = (): DynamoDBClient => createDynamoDbLocalClient(dynamodbReady);
 
 /** A DynamoDB Streams client on the same emulator. */
 export const dynamodbLocalStreamsClient = (): DynamoDBStreamsClient =>
   new DynamoDBStreamsClient({
-    endpoint: dynamodbLocalEndpoint(),
+    endpoint: endpointConfig(dynamodbReady),
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });

@@ -1,24 +1,31 @@
 /**
  * DynamoDB Local harness (DESIGN section 5): fetch AWS's emulator once into the user cache, start it on a free
- * loopback port, stop it when the run ends (also when it is interrupted or killed).
+ * loopback port when the first test file needs it, stop it when the run ends (also when it is interrupted or killed).
  *
  * Node-only on purpose: the benchmarks and `.ci/prepare` import it outside vitest, where importing `vitest` throws.
- * Test files use `dynamodb-local-client.ts` (it reads the endpoint through `inject`).
+ * Test files use `dynamodb-local-client.ts` (it asks for the emulator through `inject`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { TestProject } from 'vitest/node';
+import {
+  endpointConfig,
+  runsFleetCacheDir,
+  serveLazyEmulator,
+  startEmulator,
+  type RunningEmulator,
+} from './emulator-process.js';
+
+export { freeLoopbackPort, runsFleetCacheDir } from './emulator-process.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** `http://127.0.0.1:<port>` of the DynamoDB Local started by the global setup. */
-    dynamodbEndpoint: string;
+    /** Where test files ask for this run's DynamoDB Local (`emulator-process.ts`, lazy start). */
+    dynamodbLocalControl: string;
   }
 }
 
@@ -26,9 +33,6 @@ declare module 'vitest' {
 export const DYNAMODB_LOCAL_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
 const JAVA_PACKAGE_HINT = 'openjdk-17-jre-headless';
 const START_TIMEOUT_MS = 60_000;
-
-export const runsFleetCacheDir = (): string =>
-  join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'runs-fleet');
 
 export const dynamodbLocalDir = (): string => join(runsFleetCacheDir(), 'dynamodb-local');
 
@@ -107,22 +111,13 @@ const assertJava = (): void => {
   }
 };
 
-export const freeLoopbackPort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-
-/** A client for DynamoDB Local: dummy credentials, `us-east-1`, no retries worth waiting for. */
-export const createDynamoDbLocalClient = (endpoint: string): DynamoDBClient =>
+/**
+ * A client for DynamoDB Local: dummy credentials, `us-east-1`, no retries worth waiting for. The endpoint may be a
+ * provider, which the SDK awaits before each request (test files pass one that waits for the lazy start).
+ */
+export const createDynamoDbLocalClient = (endpoint: string | (() => Promise<string>)): DynamoDBClient =>
   new DynamoDBClient({
-    endpoint,
+    endpoint: endpointConfig(endpoint),
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
@@ -132,58 +127,7 @@ export const createDynamoDbLocalClient = (endpoint: string): DynamoDBClient =>
 export const freshTableName = (prefix: string): string =>
   `${prefix.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 200)}-${randomBytes(6).toString('hex')}`;
 
-export interface DynamoDbLocal {
-  readonly endpoint: string;
-  readonly port: number;
-  readonly pid: number;
-  /** Time from spawn to the first successful ListTables. */
-  readonly startMs: number;
-  stop(): Promise<void>;
-}
-
-// Every emulator this process started: killed on exit and on SIGINT/SIGTERM/SIGHUP, whatever else happens.
-const live = new Set<ChildProcess>();
-let hooksInstalled = false;
-
-const killAll = (): void => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  live.clear();
-};
-
-const installExitHooks = (): void => {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      killAll();
-      // Keep the default behaviour (exit) when nobody else handles the signal.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.once(signal, onSignal);
-  }
-};
-
-/**
- * A watchdog that kills the emulator when this process dies even by SIGKILL: it waits for EOF on a pipe that only
- * this process holds open, which the kernel closes however we die.
- */
-const spawnWatchdog = (pid: number): ChildProcess => {
-  const dog = spawn('sh', ['-c', `cat >/dev/null; kill -9 ${pid} 2>/dev/null`], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: false,
-  });
-  dog.unref();
-  (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-
-  return dog;
-};
+export type DynamoDbLocal = RunningEmulator;
 
 const answers = async (endpoint: string): Promise<boolean> => {
   const client = new DynamoDBClient({
@@ -204,13 +148,20 @@ const answers = async (endpoint: string): Promise<boolean> => {
   }
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Fetches (once) and starts DynamoDB Local in memory on a free loopback port; resolves when it answers ListTables.
+ * A missing `java` is an error naming the package to install, never a skip.
+ */
+export const startDynamoDbLocal = async (): Promise<DynamoDbLocal> => {
+  assertJava();
+  const fetch = await ensureDynamoDbLocal();
+  if (fetch.fetched) process.stderr.write(`[dynamodb-local] fetched into ${fetch.dir} in ${fetch.ms.toFixed(0)} ms\n`);
+  const dir = fetch.dir;
 
-const startOnce = async (dir: string, port: number): Promise<DynamoDbLocal> => {
-  const started = performance.now();
-  const child = spawn(
-    'java',
-    [
+  return startEmulator({
+    name: 'DynamoDB Local',
+    command: 'java',
+    args: (port) => [
       `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(dir, 'DynamoDBLocal.jar'),
@@ -222,78 +173,20 @@ const startOnce = async (dir: string, port: number): Promise<DynamoDbLocal> => {
       '-sharedDb',
       '-disableTelemetry',
     ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: false },
-  );
-  if (child.pid === undefined) throw new Error('could not spawn java');
-  live.add(child);
-  const dog = spawnWatchdog(child.pid);
-  let output = '';
-  const keep = (b: Buffer): void => {
-    output = (output + b.toString('utf8')).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited: string | null = null;
-  const exitedP = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = `exit ${code ?? signal}`;
-      live.delete(child);
-      dog.kill('SIGKILL');
-      resolve();
-    });
+    cwd: dir,
+    answers,
+    startTimeoutMs: START_TIMEOUT_MS,
   });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (exited === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exitedP;
-      clearTimeout(timer);
-    }
-  };
-  while (performance.now() - started < START_TIMEOUT_MS) {
-    if (exited !== null) throw new Error(`DynamoDB Local stopped while starting (${exited}):\n${output}`);
-    if (await answers(endpoint)) {
-      for (const s of [child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
-
-      return { endpoint, port, pid: child.pid, startMs: performance.now() - started, stop };
-    }
-    await sleep(100);
-  }
-  await stop();
-  throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${START_TIMEOUT_MS} ms:\n${output}`);
 };
 
 /**
- * Fetches (once) and starts DynamoDB Local in memory on a free loopback port; resolves when it answers ListTables.
- * A missing `java` is an error naming the package to install, never a skip.
- */
-export const startDynamoDbLocal = async (): Promise<DynamoDbLocal> => {
-  assertJava();
-  const { dir } = await ensureDynamoDbLocal();
-  installExitHooks();
-  let lastError: unknown;
-  // The port is free when we look and taken by java a moment later; another process may slip in between: retry.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(dir, await freeLoopbackPort());
-    } catch (e) {
-      lastError = e;
-    }
-  }
-  throw lastError;
-};
-
-/**
- * vitest globalSetup: start one DynamoDB Local for the whole run and hand its endpoint to test files
- * (`inject('dynamodbEndpoint')`). Returns the teardown.
+ * vitest globalSetup: provides the control address (`inject('dynamodbLocalControl')`) through which the first test
+ * file that needs DynamoDB Local starts it (fetching it first on a clean machine), once for the whole run; nothing
+ * starts in a run that does not need it. Returns the teardown (stops it if it was started).
  */
 export const setupDynamoDbLocal = async (project: Pick<TestProject, 'provide'>): Promise<() => Promise<void>> => {
-  const fetch = await ensureDynamoDbLocal();
-  if (fetch.fetched) process.stderr.write(`[dynamodb-local] fetched into ${fetch.dir} in ${fetch.ms.toFixed(0)} ms\n`);
-  const ddb = await startDynamoDbLocal();
-  process.stderr.write(`[dynamodb-local] ${ddb.endpoint} (pid ${ddb.pid}) answered in ${ddb.startMs.toFixed(0)} ms\n`);
-  project.provide('dynamodbEndpoint', ddb.endpoint);
+  const lazy = await serveLazyEmulator('dynamodb-local', startDynamoDbLocal);
+  project.provide('dynamodbLocalControl', lazy.control);
 
-  return () => ddb.stop();
+  return () => lazy.stop();
 };

@@ -1,0 +1,169 @@
+/**
+ * moto harness (DESIGN section 5): AWS's APIs we use beyond DynamoDB (SQS, later EC2, EventBridge, SSM) from moto in
+ * server mode. moto is installed once into a virtualenv in the user cache, started on a free loopback port when the
+ * first test file needs it (`emulator-process.ts`, lazy start), and stopped when the run ends (also when it is
+ * interrupted or killed).
+ *
+ * Node-only on purpose (`.ci/prepare` imports it outside vitest); test files use `moto-client.ts`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { TestProject } from 'vitest/node';
+import {
+  answersHttp,
+  endpointConfig,
+  runsFleetCacheDir,
+  serveLazyEmulator,
+  startEmulator,
+  type RunningEmulator,
+} from './emulator-process.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Where test files ask for this run's moto server (`emulator-process.ts`, lazy start). */
+    motoControl: string;
+  }
+}
+
+export const MOTO_VERSION = '5.2.5';
+const MOTO_REQUIREMENT = `moto[server]==${MOTO_VERSION}`;
+const PYTHON_PACKAGES_HINT = 'python3 python3-venv';
+const MARKER = '.runs-fleet-moto';
+const BUILD_PREFIX = '.moto-venv-build-';
+const START_TIMEOUT_MS = 60_000;
+
+export const motoVenvDir = (): string => join(runsFleetCacheDir(), 'moto-venv');
+
+/** The virtualenv is complete when its marker names the pinned requirement (written last, before the rename). */
+const isComplete = (dir: string): boolean => {
+  try {
+    return existsSync(join(dir, 'bin', 'python')) && readFileSync(join(dir, MARKER), 'utf8') === MOTO_REQUIREMENT;
+  } catch {
+    return false;
+  }
+};
+
+const run = (cmd: string, args: ReadonlyArray<string>, hint = ''): void => {
+  const r = spawnSync(cmd, [...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}${hint}`);
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${(r.stderr + r.stdout).slice(-2000)}${hint}`);
+  }
+};
+
+const assertPython = (): void => {
+  const r = spawnSync('python3', ['-c', 'import venv, ensurepip'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `moto needs Python 3 with venv, and \`python3 -c "import venv, ensurepip"\` failed ` +
+        `(${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`}). ` +
+        `Install them: apt-get install -y ${PYTHON_PACKAGES_HINT}`,
+    );
+  }
+};
+
+/** Temporary folders of builds killed outright (no `finally` ran) more than 30 minutes ago. */
+const removeStaleBuilds = async (parent: string): Promise<void> => {
+  for (const name of await readdir(parent)) {
+    if (!name.startsWith(BUILD_PREFIX)) continue;
+    const path = join(parent, name);
+    if (Date.now() - (await stat(path)).mtimeMs > 30 * 60_000) await rm(path, { recursive: true, force: true });
+  }
+};
+
+export interface InstallResult {
+  readonly dir: string;
+  /** False when the virtualenv was already there. */
+  readonly installed: boolean;
+  readonly ms: number;
+}
+
+/**
+ * Makes sure the virtualenv with the pinned moto is in the cache, building it when it is not. Atomic: it is built in
+ * a temporary folder beside the cache and lands with one rename, so an interrupted build leaves no half virtualenv,
+ * and two concurrent builds both succeed (the loser's is thrown away). A virtualenv moved after its creation keeps
+ * working when run as `<venv>/bin/python -m ...` (only the scripts' `#!` lines name the build folder), so we never
+ * run its scripts directly.
+ */
+export const ensureMotoVenv = async (): Promise<InstallResult> => {
+  const started = performance.now();
+  const dir = motoVenvDir();
+  if (isComplete(dir)) return { dir, installed: false, ms: performance.now() - started };
+  assertPython();
+  const parent = runsFleetCacheDir();
+  await mkdir(parent, { recursive: true });
+  await removeStaleBuilds(parent);
+  const tmp = await mkdtemp(join(parent, BUILD_PREFIX));
+  try {
+    const venv = join(tmp, 'venv');
+    run(
+      'python3',
+      ['-m', 'venv', venv],
+      ` (install ${PYTHON_PACKAGES_HINT}: apt-get install -y ${PYTHON_PACKAGES_HINT})`,
+    );
+    const python = join(venv, 'bin', 'python');
+    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', MOTO_REQUIREMENT]);
+    run(python, ['-c', 'import moto.server']);
+    await writeFile(join(venv, MARKER), MOTO_REQUIREMENT);
+    await rm(dir, { recursive: true, force: true }); // an older pin or an incomplete leftover, if any
+    try {
+      await rename(venv, dir);
+    } catch (e) {
+      if (!isComplete(dir)) throw e; // a concurrent build won the rename: its virtualenv is as good as ours
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+
+  return { dir, installed: true, ms: performance.now() - started };
+};
+
+export type Moto = RunningEmulator;
+
+/**
+ * Installs (once) and starts `moto_server` on a free loopback port; resolves when it answers. A missing `python3` or
+ * `venv` is an error naming the Debian packages to install, never a skip.
+ */
+export const startMoto = async (): Promise<Moto> => {
+  const install = await ensureMotoVenv();
+  if (install.installed) {
+    process.stderr.write(`[moto] installed ${MOTO_REQUIREMENT} into ${install.dir} in ${install.ms.toFixed(0)} ms\n`);
+  }
+
+  return startEmulator({
+    name: 'moto',
+    // = `<venv>/bin/moto_server -H 127.0.0.1 -p <port>`, without the script's `#!` line (see ensureMotoVenv).
+    command: join(install.dir, 'bin', 'python'),
+    args: (port) => ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
+    env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+    answers: (endpoint) => answersHttp(`${endpoint}/moto-api/`),
+    startTimeoutMs: START_TIMEOUT_MS,
+  });
+};
+
+/** The SDK clients tests use against moto: dummy credentials, region `us-east-1`, the given (or awaited) endpoint. */
+export const createMotoClients = (endpoint: string | (() => Promise<string>)): { readonly sqs: SQSClient } => {
+  const common = {
+    endpoint: endpointConfig(endpoint),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 3,
+  };
+
+  return { sqs: new SQSClient(common) };
+};
+
+/**
+ * vitest globalSetup: provides the control address (`inject('motoControl')`) through which the first test file that
+ * needs moto starts it (installing it first on a clean machine), once for the whole run; nothing starts in a run that
+ * does not need it. Returns the teardown (stops it if it was started).
+ */
+export const setupMoto = async (project: Pick<TestProject, 'provide'>): Promise<() => Promise<void>> => {
+  const lazy = await serveLazyEmulator('moto', startMoto);
+  project.provide('motoControl', lazy.control);
+
+  return () => lazy.stop();
+};
