@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerLabelsCommand } from './labels-command.js';
+import { registerRebuildCommand } from './rebuild-command.js';
+import { registerServeCommand } from './serve-command.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerSimCloudCommand } from './sim-cloud-command.js';
 
 export interface CliOutput {
   readonly stdout: (text: string) => void;
@@ -24,6 +28,10 @@ export const main = async (argv: ReadonlyArray<string>, output: CliOutput = proc
     .exitOverride()
     .configureOutput({ writeOut: output.stdout, writeErr: output.stderr });
   registerLabelsCommand(program, io);
+  registerRebuildCommand(program, { ...io, stderr: output.stderr });
+  registerServeCommand(program, { ...io, stderr: output.stderr });
+  registerDemoCommand(program, { ...io, stderr: output.stderr });
+  registerSimCloudCommand(program, { ...io, stderr: output.stderr });
   try {
     await program.parseAsync([...argv]);
   } catch (e) {
