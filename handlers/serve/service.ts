@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import Database from 'better-sqlite3';
 import { createInProcessBus } from '../../adapters/bus-inprocess/index.js';
+import { createSqliteDeadLetterStore } from '../../adapters/dead-letter/index.js';
 import { createFileRunnerConfigStore } from '../../adapters/runner-config-file/index.js';
 import { createSimCloud, createSimGithub, type SimCloud } from '../../adapters/sim/index.js';
 import { openSqliteEventStore } from '../../adapters/store-sqlite/index.js';
@@ -57,6 +59,8 @@ export const startService = async (config: ServeConfig, logger: Logger): Promise
   const metrics = createMetrics();
   const store = await openSqliteEventStore(config.store.path);
   const views = await openSqliteViewStore(config.store.path);
+  const deadLetterDb = new Database(config.store.path);
+  const deadLetters = createSqliteDeadLetterStore(deadLetterDb);
   const models = new ReadModels({ defaultBackend: config.defaultBackend });
   for (const kind of VIEW_KINDS) for await (const view of views.list(kind)) models.load([view]);
   models.takeChanges();
@@ -129,9 +133,13 @@ export const startService = async (config: ServeConfig, logger: Logger): Promise
       ),
   });
   const pipeline = createPipeline(store, models, bus, {
+    // The stream stays paused (its next event is a gap that re-reads and meets the same record); the raw record is
+    // kept in the dead-letter table for an operator.
     onQuarantine: (failure, raw) => {
       metrics.quarantinedStreams.set(models.quarantined.size);
       logger.error({ streamId: raw.streamId, version: raw.version, failure }, 'stream quarantined');
+      const entry = { streamId: raw.streamId, version: raw.version, reason: failure.kind, raw, at: now() };
+      deadLetters.put(entry).catch((error: unknown) => logger.error({ err: error }, 'dead-letter store failed'));
     },
     onCommands: (commands, cause) =>
       logger.debug(
@@ -178,6 +186,7 @@ export const startService = async (config: ServeConfig, logger: Logger): Promise
         sim.close();
         github.close();
         await views.close();
+        deadLetterDb.close();
         await store.close();
         logger.info('runs-fleet serve stopped');
       })()),
