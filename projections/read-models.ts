@@ -108,7 +108,10 @@ export class ReadModels implements ProcessViews, EntityIndex {
     const { event } = envelope;
     if (event.type !== 'JobStarted') return;
     const machineId = machineIdFromRunnerName(event.data.runnerName);
-    if (machineId !== null && !this.uses.has(machineId)) {
+    // A runner runs one job; should two reports name the same runner, the smaller job id wins, so that the index does
+    // not depend on the order in which the two job streams are delivered.
+    const current = machineId === null ? undefined : this.uses.get(machineId);
+    if (machineId !== null && (current === undefined || jobId < current.jobId)) {
       this.touch('runner-use', machineId, this.revisions.get(`runner-use#${machineId}`) ?? 0);
       this.uses.set(machineId, { jobId, cause: { streamId: envelope.streamId, version: envelope.version } });
     }

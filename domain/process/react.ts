@@ -43,20 +43,20 @@ export const react = (views: ProcessViews, envelope: Envelope): ReadonlyArray<Co
 
       return [...forMachine(taken, runnerTakenRule), ...(own !== taken ? forMachine(own, terminateRule) : [])];
     }
-    case 'JobCompleted': {
+    case 'JobCompleted':
+    case 'JobCancelled':
+    case 'JobFailed': {
       const current = job();
       if (current === undefined) return [];
-      const ran = machineIdFromRunnerName(event.data.runnerName);
+      // The machine launched for the job, and the one whose runner ran it (GitHub may have given it to another).
+      const ran = machineIdFromRunnerName(current.runnerName);
 
       return [
-        ...rerunRule(views, current, now),
+        ...(event.type === 'JobCompleted' ? rerunRule(views, current, now) : []),
         ...forMachine(current.machineId, terminateRule),
         ...(ran !== current.machineId ? forMachine(ran, terminateRule) : []),
       ];
     }
-    case 'JobCancelled':
-    case 'JobFailed':
-      return forMachine(job()?.machineId ?? null, terminateRule);
     case 'JobRequeued':
       return forMachine(event.data.machineId, terminateRule);
     case 'MachineRequested':
