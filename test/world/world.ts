@@ -1,22 +1,20 @@
-import * as E from 'fp-ts/lib/Either.js';
 import { createInProcessBus, type InProcessBus } from '../../adapters/bus-inprocess/index.js';
 import { createMemoryEventStore, type MemoryEventStore } from '../../adapters/store-memory/index.js';
 import type { Command } from '../../domain/commands/commands.js';
 import type { JobCommand } from '../../domain/job/job-decide.js';
 import { parseJobLabels } from '../../domain/labels/index.js';
-import { observeMachine, type Observation } from '../../domain/machine/machine-decide.js';
-import type { CommandExecutor } from '../../domain/ports/command-bus.js';
+import type { Observation } from '../../domain/machine/machine-decide.js';
 import type { ProcessSettings } from '../../domain/process/process-views.js';
-import { jobStreamId, machineStreamId } from '../../domain/shared/ids.js';
+import { jobStreamId } from '../../domain/shared/ids.js';
 import { decideAndAppend } from '../../handlers/app/decide-and-append.js';
-import { jobDecider, machineDecider } from '../../handlers/app/deciders.js';
-import { executeJobCommand } from '../../handlers/app/executors/job-executor.js';
-import { executeLaunch } from '../../handlers/app/executors/launch-executor.js';
-import { executeTerminate } from '../../handlers/app/executors/terminate-executor.js';
+import { jobDecider } from '../../handlers/app/deciders.js';
+import { buildExecutors } from '../../handlers/serve/executors.js';
+import { createObservationRecorder } from '../../handlers/serve/record-observation.js';
 import { createPipeline, type Pipeline } from '../../handlers/app/pipeline.js';
 import { ReadModels } from '../../projections/read-models.js';
 import { createTestClock, type TestClock } from './clock.js';
 import { createFakeCompute, type FakeCompute } from './fake-compute.js';
+import { createFakeGithub, createMemoryRunnerConfigs } from './fake-github.js';
 
 /**
  * The whole domain running in one process without any server: memory store → pipeline (project, react) → in-process
@@ -59,38 +57,13 @@ export const createWorld = (settings: ProcessSettings = { defaultBackend: 'ec2' 
   const clock = createTestClock();
   const dispatched: Command[] = [];
   const at = () => clock.now();
-  const recordOnJob = (type: 'JobRerunRequested') => async (command: Command) => {
-    if (command.type !== 'RerunJob') return;
-    const metadata = { at: at(), commandId: command.commandId, causationId: command.commandId };
-    const events = await store.read(jobStreamId(command.data.jobId));
-    if (events.some((e) => e.metadata.commandId === command.commandId)) return;
-    await store.append(
-      jobStreamId(command.data.jobId),
-      [{ type, data: { commandId: command.commandId }, metadata }],
-      events.length,
-    );
-  };
-  const executors: Partial<Record<Command['type'], CommandExecutor>> = {
-    LaunchMachine: async (c) => void (c.type === 'LaunchMachine' && (await executeLaunch(store, compute, c, at))),
-    CreateRunnerPod: async (c) => void (c.type === 'CreateRunnerPod' && (await executeLaunch(store, compute, c, at))),
-    TerminateMachines: async (c) =>
-      void (c.type === 'TerminateMachines' && (await executeTerminate(store, compute, c, at))),
-    AssignRunner: async (c) => void (c.type === 'AssignRunner' && (await executeJobCommand(store, c, at))),
-    RequeueJob: async (c) => void (c.type === 'RequeueJob' && (await executeJobCommand(store, c, at))),
-    FailJob: async (c) => void (c.type === 'FailJob' && (await executeJobCommand(store, c, at))),
-    PrepareRunnerConfig: async (c) => {
-      if (c.type !== 'PrepareRunnerConfig') return;
-      const data = { runnerName: c.data.runnerName, configRef: `memory:${c.data.machineId}`, command: c };
-      await decideAndAppend(
-        store,
-        machineDecider<null>((_, state) => (state.configPrepared ? [] : [{ type: 'RunnerConfigPrepared', data }])),
-        machineStreamId(c.data.machineId),
-        null,
-        { at: at(), commandId: c.commandId, causationId: c.commandId },
-      );
-    },
-    RerunJob: recordOnJob('JobRerunRequested'),
-  };
+  const executors = buildExecutors({
+    store,
+    compute,
+    github: createFakeGithub(),
+    configs: createMemoryRunnerConfigs(),
+    at,
+  });
   const bus = createInProcessBus(executors, { baseDelayMs: 1 });
   const pipeline = createPipeline(store, models, bus, { onCommands: (commands) => void dispatched.push(...commands) });
   let position = 0;
@@ -140,16 +113,6 @@ export const createWorld = (settings: ProcessSettings = { defaultBackend: 'ec2' 
       onJob(job, { type: 'StartJob', data: { ...ref(job), runnerName, runnerId: null, startedAt: at() } }),
     completed: (job, conclusion, runnerName = null) =>
       onJob(job, { type: 'CompleteJob', data: { ...ref(job), conclusion, runnerName, completedAt: at() } }),
-    observe: async (machineId, observation) => {
-      await decideAndAppend(
-        store,
-        machineDecider<Observation>((o, state) => observeMachine(o, state)),
-        machineStreamId(machineId),
-        observation,
-        { at: at() },
-      );
-    },
+    observe: createObservationRecorder(store, at),
   };
 };
-
-export const isRight = E.isRight;
