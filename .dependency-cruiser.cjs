@@ -46,9 +46,11 @@ module.exports = {
     {
       name: 'adapters-not-to-other-adapters',
       severity: 'error',
-      comment: 'Adapters never import each other (adapters/<a> may import its own subfolders, domain/, projections/).',
+      comment:
+        'Adapters never import each other (adapters/<a> may import its own subfolders, domain/, projections/, and the ' +
+        'helpers in adapters/shared/, which import no adapter).',
       from: { path: '^adapters/([^/]+)/' },
-      to: { path: '^adapters/', pathNot: '^adapters/$1/' },
+      to: { path: '^adapters/', pathNot: ['^adapters/$1/', '^adapters/shared/'] },
     },
     {
       name: 'adapters-not-to-handlers',

@@ -10,7 +10,7 @@ import type {
   ReplayMarker,
   VersionConflict,
 } from '../../domain/store/index.js';
-import { createAppendNotifier } from './append-notifier.js';
+import { createAppendNotifier } from '../shared/append-notifier.js';
 import { createMemoryCheckpointStore } from './memory-checkpoint-store.js';
 
 /** The in-memory store for tests: the full port set of the SQLite store, with gap-free positions 1, 2, 3, … */

@@ -1,6 +1,6 @@
 import { assertAppendArguments } from '../../domain/store/index.js';
 import type { ChangeFeed, CheckpointStore, EventStore, ReplayMarker } from '../../domain/store/index.js';
-import { createAppendNotifier } from './append-notifier.js';
+import { createAppendNotifier } from '../shared/append-notifier.js';
 import { createBatchAppend } from './batch-append.js';
 import type { AppendResult, PendingAppend } from './batch-append.js';
 import { EVENT_COLUMNS, toJsonText, toRecordedEvent } from './event-rows.js';

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { assertReadAfterArguments } from '../../domain/store/index.js';
 import type { ChangeFeed } from '../../domain/store/index.js';
-import type { AppendNotifier } from './append-notifier.js';
+import type { AppendNotifier } from '../shared/append-notifier.js';
 import { EVENT_COLUMNS, toRecordedEvent } from './event-rows.js';
 import type { EventRow } from './event-rows.js';
 

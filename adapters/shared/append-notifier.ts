@@ -1,6 +1,6 @@
 /**
  * Wakes `ChangeFeed.waitForAppend` callers when this process commits an event past the position they wait after.
- * (The memory adapter carries a twin of this file: adapters never import each other.)
+ * (Shared by the memory and SQLite stores: adapters/shared holds helpers any adapter may use, no ports.)
  */
 export interface AppendNotifier {
   /** `currentHead` is read by the caller in the same tick, so a commit cannot slip between check and registration. */
