@@ -82,6 +82,7 @@ export const RequeueReason = t.keyof({
   'launch-capacity': null,
   'launch-throttled': null,
   'runner-taken': null,
+  'machine-lost': null,
 });
 export type RequeueReason = t.TypeOf<typeof RequeueReason>;
 

@@ -2,4 +2,4 @@ export * from './process-views.js';
 export * from './command-builders.js';
 export * from './react.js';
 export * from './resume.js';
-export { isNeeded } from './rules.js';
+export { isNeeded, VANISHED } from './rules.js';

@@ -21,6 +21,9 @@ import type { ProcessViews } from './process-views.js';
  * Every rule checks that the effect of its command is not yet recorded.
  */
 
+/** The termination reason recorded for a machine the cloud no longer knows (found missing after a restart). */
+export const VANISHED = 'vanished';
+
 type Rule<T> = (views: ProcessViews, entity: T, now: string) => ReadonlyArray<Command>;
 const some = (command: Command | null): ReadonlyArray<Command> => (command === null ? [] : [command]);
 
@@ -42,7 +45,12 @@ const cause = (machine: MachineState, version: number) => ({
   version,
 });
 
-/** A machine is still needed while its runner serves a live job, or its job attempt still waits for it. */
+/**
+ * A machine is still needed while its runner serves a live job, or its job attempt still waits for it, or its job is
+ * running on another runner: GitHub matches runners by label, so this machine's runner may be taking the sibling job
+ * whose runner was taken, and the webhook saying so may still be on its way (SPEC lesson 15: never kill a machine
+ * with an active job). Such a machine ends when its runner has run a job, or by the agent's idle exit.
+ */
 export const isNeeded = (views: ProcessViews, machine: MachineState): boolean => {
   if (machine.jobId === null) return true;
   const taken = use(views, machine);
@@ -51,8 +59,10 @@ export const isNeeded = (views: ProcessViews, machine: MachineState): boolean =>
 
     return served === undefined || !isTerminal(served.status);
   }
+  const job = jobOf(views, machine);
+  const servedElsewhere = job?.status === 'running' && job.attempt === machine.attempt;
 
-  return isWaitingFor(jobOf(views, machine), machine);
+  return servedElsewhere || isWaitingFor(job, machine);
 };
 
 // ---- job rules
@@ -135,13 +145,11 @@ export const stillQueuedRule: Rule<MachineState> = (views, machine) => {
   const job = jobOf(views, machine);
   if (!isWaitingFor(job, machine)) return [];
   const detail = `machine ${machine.machineId ?? ''} ended (${machine.terminationReason ?? 'unknown'}) before its job started`;
+  // A machine the cloud no longer knows was lost to us, not failed by its job: that does not spend the job's budget.
+  const reason = machine.terminationReason === VANISHED ? 'machine-lost' : 'still-queued';
 
   return some(
-    requeueFor(job, cause(machine, machine.terminatedVersion), {
-      reason: 'still-queued',
-      machineId: machine.machineId,
-      detail,
-    }),
+    requeueFor(job, cause(machine, machine.terminatedVersion), { reason, machineId: machine.machineId, detail }),
   );
 };
 

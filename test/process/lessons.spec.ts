@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Command, ProvisionCommand } from '../../domain/commands/commands.js';
 import { runnerNameFor } from '../../domain/machine/launch-request.js';
+import { reconcileMachines } from '../../handlers/app/reconcile-machines.js';
 import { createWorld, type JobInput, type World } from '../world/world.js';
 
 /** SPEC section 14's lessons, as given/when/then over the whole in-process domain. */
@@ -36,10 +37,17 @@ describe('lesson 1: dispatch is label-matched, not job-bound', () => {
       { attempt: 1, reason: 'runner-taken', detail: expect.stringContaining('taken by job 2') },
     ]);
     expect(a?.ownRequeues).toBe(0);
-    // B runs on A's machine, so B's own machine is not needed any more; nothing is left behind.
-    expect(world.models.machine(machineB)?.status).toBe('terminated');
-    expect(world.models.machine(machineA)?.status).not.toBe('terminated');
-    expect(world.compute.launches.size).toBe(3);
+    // B's own machine stays: its runner may be taking A right now (SPEC lesson 15), and here it does.
+    expect(world.models.machine(machineB)?.status).toBe('launched');
+    await world.started(jobA, runnerNameFor(machineB));
+    await world.completed(jobA, 'success', runnerNameFor(machineB));
+    await world.completed(jobB, 'success', runnerNameFor(machineA));
+    await world.settle();
+
+    // Once both finished, every machine has ended: the two that ran them and A's unused second machine.
+    const machines = [...world.models.machines.values()];
+    expect(machines).toHaveLength(3);
+    expect(machines.map((m) => m.status)).toEqual(['terminated', 'terminated', 'terminated']);
   });
 
   it('re-dispatches a job still queued at GitHub after its runner ended without taking it', async () => {
@@ -53,6 +61,21 @@ describe('lesson 1: dispatch is label-matched, not job-bound', () => {
     expect(a?.requeues[0]?.reason).toBe('still-queued');
     expect(a?.ownRequeues).toBe(1);
     expect(a?.status).toBe('assigned');
+  });
+});
+
+describe('machines lost while nobody listened', () => {
+  it('re-dispatches a job whose machine the cloud no longer knows, without spending its budget', async () => {
+    const world = await queuedAndAssigned(jobA, jobB);
+    const lost = machineOf(world, jobA);
+    world.compute.live.delete(lost);
+    expect(await reconcileMachines(world.models, world.compute, world.observe)).toEqual([lost]);
+    await world.settle();
+
+    const a = world.models.job('1');
+    expect(a?.requeues.map((r) => r.reason)).toEqual(['machine-lost']);
+    expect([a?.attempt, a?.ownRequeues, a?.status]).toEqual([2, 0, 'assigned']);
+    expect(world.models.job('2')?.attempt).toBe(1);
   });
 });
 
