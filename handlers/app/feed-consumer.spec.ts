@@ -50,6 +50,25 @@ describe('feed consumer', () => {
     expect(await c.lag()).toBe(0);
   });
 
+  it('runs afterBatch once per batch, after its records and before its checkpoint', async () => {
+    const store = await storeWith(10);
+    const checkpoints = createMemoryCheckpointStore();
+    const log: string[] = [];
+    const c = consumer({
+      feed: store,
+      checkpoints,
+      handle: async (r) => void log.push(`handle ${String(r.position)}`),
+      afterBatch: async () => void log.push(`afterBatch (saved ${String(await checkpoints.getCheckpoint('test'))})`),
+    });
+    await c.catchUp();
+    expect(log.filter((line) => line.startsWith('afterBatch'))).toEqual([
+      'afterBatch (saved undefined)',
+      'afterBatch (saved 4)',
+      'afterBatch (saved 8)',
+    ]);
+    expect(log.indexOf('afterBatch (saved 4)')).toBe(log.indexOf('handle 8') + 1);
+  });
+
   it('continues after its saved checkpoint, by name', async () => {
     const store = await storeWith(6);
     const checkpoints = createMemoryCheckpointStore();

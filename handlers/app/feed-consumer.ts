@@ -22,6 +22,11 @@ export interface FeedConsumerOptions {
   readonly idleWaitMs?: number;
   /** Backoff after a failure: doubles from `initialMs` up to `maxMs` (default 50 ms to 5 s). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /**
+   * Runs after each batch's records were handled and before its checkpoint is saved: where a consumer that keeps its
+   * read models in memory persists them once per batch (one fsync) rather than once per record.
+   */
+  readonly afterBatch?: () => Promise<void>;
   /** Every failure (of `handle`, or of the feed or checkpoint store), for logs and metrics. */
   readonly onError?: (error: unknown, failure: { readonly recorded?: RecordedEvent; readonly attempt: number }) => void;
 }
@@ -36,6 +41,8 @@ export interface FeedConsumer {
   /** Head minus the saved checkpoint (0 when caught up). */
   lag(): Promise<number>;
 }
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -111,6 +118,7 @@ export const createFeedConsumer = (options: FeedConsumerOptions): FeedConsumer =
   const save = async (): Promise<void> => {
     if (handled === saved) return;
     const position = handled;
+    await options.afterBatch?.();
     await checkpoints.saveCheckpoint(name, position);
     saved = position;
   };
@@ -126,6 +134,9 @@ export const createFeedConsumer = (options: FeedConsumerOptions): FeedConsumer =
         if (signal.aborted || !(await handleOne(recorded, signal))) break;
         handled = recorded.position;
         count += 1;
+        // Give the event loop back between records: with a backlog, `readAfter` answers at once, and without this
+        // the drain would hold off webhook acknowledgements until the whole backlog is through.
+        await yieldToEventLoop();
       }
       await save();
       return count;
