@@ -182,6 +182,9 @@ export const runShardWorker = async (
         iterator = null; // a fresh one from the checkpoint, at once
         continue;
       }
+      // DynamoDB Local answers GetRecords on a shard that never held a record with TrimmedDataAccessException: the
+      // iterator is useless, so the next try starts from a fresh one (after the backoff, so an empty shard costs little).
+      if (errorName(e) === 'TrimmedDataAccessException') iterator = null;
       ctx.logger.warn({ ...log, failures, err: errorMessage(e) }, 'shard read failed; backing off');
       await sleep(backoffMs(failures++, ctx.backoff.baseMs, ctx.backoff.maxMs), control.signal);
     }

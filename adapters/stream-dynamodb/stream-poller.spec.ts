@@ -5,6 +5,7 @@ import {
   DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
+  TrimmedDataAccessException,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type {
@@ -46,6 +47,8 @@ interface FakeShard {
 const createFakeStream = () => {
   const shards: FakeShard[] = [];
   const expire = new Map<string, number>();
+  const trim = new Map<string, number>();
+  const grants = new Map<string, number>();
   const reads = new Map<string, number>();
   let seq = 0;
   const client = new DynamoDBStreamsClient({
@@ -78,6 +81,7 @@ const createFakeStream = () => {
   });
   mock.on(GetShardIteratorCommand).callsFake((input: GetShardIteratorCommandInput) => {
     const s = shard(input.ShardId ?? '');
+    grants.set(s.shardId, (grants.get(s.shardId) ?? 0) + 1);
     const at = s.records.findIndex((r) => r.dynamodb?.SequenceNumber === input.SequenceNumber);
     switch (input.ShardIteratorType) {
       case 'TRIM_HORIZON':
@@ -95,6 +99,10 @@ const createFakeStream = () => {
     reads.set(shardId, (reads.get(shardId) ?? 0) + 1);
     if (expire.get(shardId) === reads.get(shardId)) {
       throw new ExpiredIteratorException({ message: 'Iterator expired', $metadata: {} });
+    }
+    // DynamoDB Local's answer for a shard that never held a record, until the iterator is renewed.
+    if ((trim.get(shardId) ?? 0) >= (grants.get(shardId) ?? 0)) {
+      throw new TrimmedDataAccessException({ message: 'trimmed', $metadata: {} });
     }
     const s = shard(shardId);
     const records = s.records.slice(index, index + (input.Limit ?? 1000));
@@ -130,6 +138,7 @@ const createFakeStream = () => {
     close: (shardId: string): void => void (shard(shardId).closed = true),
     /** The `nth` GetRecords on the shard answers ExpiredIteratorException. */
     expireRead: (shardId: string, nth: number): void => void expire.set(shardId, nth),
+    trimReads: (shardId: string, upTo: number): void => void trim.set(shardId, upTo),
   };
 };
 
@@ -344,6 +353,21 @@ describe('[dynamodb-local] DynamoDB Streams poller (scripted stream, real lease 
     expect(byB).toEqual(Array.from({ length: 6 }, (_, i) => `job#1@${i + 1}`));
     expect(b.held()).toEqual(['shardId-only']);
     expect(await lease('shardId-only')).toMatchObject({ owner: 'b', [LEASE_ATTRIBUTES.leaseCounter]: 2 });
+  });
+
+  it('renews an iterator that GetRecords answers with TrimmedDataAccessException (DynamoDB Local, empty shard)', async () => {
+    await freshLeaseTable();
+    const stream = createFakeStream();
+    stream.addShard('shardId-t');
+    stream.append('shardId-t', 'job#7', 1);
+    stream.close('shardId-t');
+    stream.trimReads('shardId-t', 2);
+    const handled: string[] = [];
+    const p = poller(stream, 'a', async (e) => void handled.push(key(e)));
+    await p.start();
+    await eventually(async () => (await lease('shardId-t'))['finished'] === true, 'the shard to finish');
+    await p.stop();
+    expect(handled).toEqual(['job#7@1']);
   });
 
   it('retries a failing record without passing it, dead-letters a poisoned one, survives an expired iterator', async () => {
