@@ -1,17 +1,36 @@
 import type { FastifyInstance } from 'fastify';
 import type { RecordedEvent } from '../../domain/store/event-store.js';
 import type { JobView } from '../../projections/job-view.js';
+import type { MachineView } from '../../projections/machine-view.js';
+import type { PoolView } from '../../projections/pool-view.js';
 import type { ReadModels } from '../../projections/read-models.js';
 import { mayRead } from './access.js';
 import { errorBody } from './errors.js';
 
+/**
+ * Where the read API's answers come from: the in-memory read models of the embedded service (`readModelsSource`), or
+ * the view store several replicas share (handlers/serve/view-store-source.ts).
+ */
+export interface ReadSource {
+  jobs(): Promise<ReadonlyArray<JobView>>;
+  job(jobId: string): Promise<JobView | undefined>;
+  machines(): Promise<ReadonlyArray<readonly [string, MachineView]>>;
+  pools(): Promise<ReadonlyArray<PoolView>>;
+}
+
+export const readModelsSource = (models: () => ReadModels): ReadSource => ({
+  jobs: async () => [...models().jobs.values()],
+  job: async (jobId) => models().job(jobId),
+  machines: async () => [...models().machines.entries()],
+  pools: async () => [...models().pools.values()],
+});
+
 /** The read API over the read models; a job's answer also carries its event timeline from the store. */
-export interface ApiDeps {
-  readonly models: () => ReadModels;
+export type ApiDeps = {
   readonly readStream: (streamId: string) => Promise<ReadonlyArray<RecordedEvent>>;
   readonly apiToken: string | null;
   readonly allowlist: ReadonlyArray<string>;
-}
+} & ({ readonly source: ReadSource } | { readonly models: () => ReadModels });
 
 const STATUSES = ['queued', 'provisioning', 'assigned', 'running', 'completed', 'cancelled', 'rejected', 'failed'];
 
@@ -45,6 +64,7 @@ const timeline = (events: ReadonlyArray<RecordedEvent>) =>
   }));
 
 export const registerApiRoutes = (app: FastifyInstance, deps: ApiDeps): void => {
+  const source = 'source' in deps ? deps.source : readModelsSource(deps.models);
   app.addHook('onRequest', async (request, reply) => {
     const guarded = request.url.startsWith('/api/') || request.url.startsWith('/metrics');
     if (guarded && !mayRead(request, deps.apiToken)) {
@@ -58,7 +78,7 @@ export const registerApiRoutes = (app: FastifyInstance, deps: ApiDeps): void => 
       return reply.code(400).send(errorBody('invalid-status', `status must be one of ${STATUSES.join(', ')}`));
     }
     const limit = Math.min(Number(request.query.limit ?? 500) || 500, 5000);
-    const jobs = [...deps.models().jobs.values()]
+    const jobs = (await source.jobs())
       .filter((job) => visible(deps.allowlist, job))
       .map(summary)
       .filter((job) => status === undefined || job.status === status)
@@ -68,7 +88,7 @@ export const registerApiRoutes = (app: FastifyInstance, deps: ApiDeps): void => 
   });
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request, reply) => {
-    const job = deps.models().job(request.params.id);
+    const job = await source.job(request.params.id);
     if (job === undefined || !visible(deps.allowlist, job)) {
       return reply
         .code(404)
@@ -80,7 +100,7 @@ export const registerApiRoutes = (app: FastifyInstance, deps: ApiDeps): void => 
   });
 
   app.get('/api/machines', async () => ({
-    machines: [...deps.models().machines.entries()].map(([id, m]) => ({
+    machines: (await source.machines()).map(([id, m]) => ({
       id,
       status: m.status,
       cloudId: m.cloudId,
@@ -95,5 +115,5 @@ export const registerApiRoutes = (app: FastifyInstance, deps: ApiDeps): void => 
     })),
   }));
 
-  app.get('/api/pools', async () => ({ pools: [...deps.models().pools.values()] }));
+  app.get('/api/pools', async () => ({ pools: await source.pools() }));
 };

@@ -18,7 +18,31 @@ describe('serve configuration', () => {
       port: 8080,
       store: { kind: 'sqlite', path: './.runs-fleet/events.db' },
       compute: 'sim',
+      bus: 'inprocess',
+      createTables: false,
+      shardLeaseMs: 30_000,
       github: null,
+    });
+  });
+
+  it('decodes the multi-replica selection: DynamoDB store, SQS bus, a shared sim-cloud', () => {
+    const config = load(
+      {
+        RUNS_FLEET_STORE: 'dynamodb://events?region=eu-west-1&endpoint=http://127.0.0.1:8000',
+        RUNS_FLEET_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/commands.fifo',
+        RUNS_FLEET_CREATE_TABLES: 'true',
+        RUNS_FLEET_SHARD_LEASE_MS: '3000',
+      },
+      { bus: 'sqs', compute: 'sim-remote', simCloudUrl: 'http://127.0.0.1:7070' },
+    );
+    expect(E.isRight(config) && config.right).toMatchObject({
+      store: { kind: 'dynamodb', table: 'events', region: 'eu-west-1', endpoint: 'http://127.0.0.1:8000' },
+      bus: 'sqs',
+      queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/commands.fifo',
+      compute: 'sim-remote',
+      simCloudUrl: 'http://127.0.0.1:7070',
+      createTables: true,
+      shardLeaseMs: 3000,
     });
   });
 
@@ -39,6 +63,13 @@ describe('serve configuration', () => {
     [{ RUNS_FLEET_LABEL_ALIASES: '{' }, 'RUNS_FLEET_LABEL_ALIASES', 'JSON'],
     [{ RUNS_FLEET_API_TOKEN: 'short' }, 'RUNS_FLEET_API_TOKEN', '16'],
     [{ RUNS_FLEET_GITHUB_APP_ID: '12' }, 'RUNS_FLEET_GITHUB_APP_PRIVATE_KEY', 'both'],
+    [{ RUNS_FLEET_BUS: 'kafka' }, 'RUNS_FLEET_BUS', 'inprocess, sqs'],
+    [{ RUNS_FLEET_BUS: 'sqs' }, 'RUNS_FLEET_QUEUE_URL', 'required with --bus sqs'],
+    [{ RUNS_FLEET_QUEUE_URL: 'commands.fifo' }, 'RUNS_FLEET_QUEUE_URL', 'SQS queue URL'],
+    [{ RUNS_FLEET_COMPUTE: 'sim-remote' }, 'RUNS_FLEET_SIM_CLOUD_URL', 'required with --compute sim-remote'],
+    [{ RUNS_FLEET_SIM_CLOUD_URL: '127.0.0.1:7070' }, 'RUNS_FLEET_SIM_CLOUD_URL', 'http URL'],
+    [{ RUNS_FLEET_CREATE_TABLES: 'yes' }, 'RUNS_FLEET_CREATE_TABLES', 'true, false'],
+    [{ RUNS_FLEET_SHARD_LEASE_MS: '10' }, 'RUNS_FLEET_SHARD_LEASE_MS', '1000..600000'],
   ])('names the setting and the allowed values for %j', (env, setting, allowed) => {
     const found = problems(env);
     expect(found).toHaveLength(1);

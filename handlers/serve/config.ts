@@ -18,6 +18,14 @@ export interface ServeConfig {
   readonly apiToken: string | null;
   readonly compute: 'sim' | 'sim-remote';
   readonly simCloudUrl: string | null;
+  /** Where commands go: run in this process, or an SQS FIFO queue worked by every replica. */
+  readonly bus: 'inprocess' | 'sqs';
+  /** With `bus: 'sqs'`: the command queue. */
+  readonly queueUrl: string | null;
+  /** With a DynamoDB store: create missing tables at start (`handlers/serve/dynamodb-tables.ts`). */
+  readonly createTables: boolean;
+  /** With a DynamoDB store: the stream poller's shard lease duration. */
+  readonly shardLeaseMs: number;
   readonly github: { readonly appId: number; readonly privateKey: string; readonly apiUrl: string } | null;
   readonly allowSimWithRealGithub: boolean;
   readonly aliases: ReadonlyArray<AliasRule>;
@@ -116,6 +124,19 @@ class Decoder {
   }
 }
 
+/** Absent, or an http(s) URL. */
+const isHttpUrl = (value: string | null): boolean =>
+  value === null || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol));
+
+const decodeBus = (d: Decoder): Pick<ServeConfig, 'bus' | 'queueUrl'> => {
+  const bus = d.choice('bus', 'inprocess', ['inprocess', 'sqs']);
+  const queueUrl = d.optional('queueUrl');
+  d.check('queueUrl', bus !== 'sqs' || queueUrl !== null, 'is required with --bus sqs');
+  d.check('queueUrl', isHttpUrl(queueUrl), `${JSON.stringify(queueUrl)} is not an http(s) URL`);
+
+  return { bus, queueUrl };
+};
+
 export const loadConfig = (raw: Raw): E.Either<ReadonlyArray<ConfigProblem>, ServeConfig> => {
   const d = new Decoder(raw);
   const dataDir = d.text('dataDir', './.runs-fleet');
@@ -140,6 +161,8 @@ export const loadConfig = (raw: Raw): E.Either<ReadonlyArray<ConfigProblem>, Ser
   const compute = d.choice('compute', 'sim', ['sim', 'sim-remote']);
   const simCloudUrl = d.optional('simCloudUrl');
   d.check('simCloudUrl', compute !== 'sim-remote' || simCloudUrl !== null, 'is required with --compute sim-remote');
+  d.check('simCloudUrl', isHttpUrl(simCloudUrl), `${JSON.stringify(simCloudUrl)} is not an http(s) URL`);
+  const { bus, queueUrl } = decodeBus(d);
   const allowSimWithRealGithub = d.boolean('allowSimWithRealGithub');
   d.check(
     'allowSimWithRealGithub',
@@ -156,6 +179,10 @@ export const loadConfig = (raw: Raw): E.Either<ReadonlyArray<ConfigProblem>, Ser
     apiToken: d.optional('apiToken', 16),
     compute,
     simCloudUrl,
+    bus,
+    queueUrl,
+    createTables: d.boolean('createTables'),
+    shardLeaseMs: d.number('shardLeaseMs', 30_000, 1000, 600_000),
     github,
     allowSimWithRealGithub,
     aliases: E.isRight(aliases) ? aliases.right : [],

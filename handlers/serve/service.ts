@@ -1,53 +1,116 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import Database from 'better-sqlite3';
-import { createInProcessBus } from '../../adapters/bus-inprocess/index.js';
-import { createSqliteDeadLetterStore } from '../../adapters/dead-letter/index.js';
-import { createFileRunnerConfigStore } from '../../adapters/runner-config-file/index.js';
-import { createSimCloud, createSimGithub, type SimCloud } from '../../adapters/sim/index.js';
-import { openSqliteEventStore } from '../../adapters/store-sqlite/index.js';
-import { openSqliteViewStore } from '../../adapters/views-sqlite/index.js';
-import { createFeedConsumer } from '../app/feed-consumer.js';
-import { createPipeline } from '../app/pipeline.js';
+import type { SimCloud } from '../../adapters/sim/index.js';
+import type { PipelineHooks } from '../app/pipeline.js';
 import { buildServer } from '../http/server.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { handleWorkflowJob } from '../webhook/handle-workflow-job.js';
-import { ReadModels } from '../../projections/read-models.js';
-import type { ViewKind } from '../../projections/view-store.js';
+import type { ReadModels } from '../../projections/read-models.js';
+import { openBus, type BusComposition } from './bus-composition.js';
+import { openCompute, type ComputeComposition } from './compute-composition.js';
+import { observeJobLatency } from '../observability/job-latency.js';
 import type { ServeConfig } from './config.js';
+import { openDynamoDbComposition } from './dynamodb-composition.js';
 import { buildExecutors } from './executors.js';
-import { createObservationRecorder } from './record-observation.js';
+import { openSqliteComposition } from './sqlite-composition.js';
+import type { StoreComposition } from './store-composition.js';
 import { resolveWebhookSecret } from './webhook-secret.js';
 
 /**
- * The composition root of `runs-fleet serve` in its embedded form: SQLite events and views in the data folder, the
- * in-process bus, the simulated cloud and the simulated GitHub. Start-up order matters: views are loaded, the feed is
- * caught up from the checkpoint, pending commands are re-derived (`resume`), and only then is the service ready.
+ * The composition root of `runs-fleet serve`. The embedded default: SQLite events and views in the data folder, the
+ * in-process bus, the simulated cloud and the simulated GitHub. Each part can be swapped by configuration: the store
+ * (`store-composition.ts`: SQLite, or DynamoDB shared by several replicas), where machines come from
+ * (`compute-composition.ts`: in process, or a shared `runs-fleet sim-cloud`) and the command bus
+ * (`bus-composition.ts`: in process, or SQS FIFO). Start-up order matters: views are loaded, the feed is caught up
+ * (DynamoDB: the active views are loaded), pending commands are re-derived (`resume`), and only then is the service
+ * ready.
  */
 export interface RunningService {
   readonly url: string;
   readonly port: number;
+  /** Embedded: the live read models. DynamoDB: the active views loaded at start (the read API reads the view table). */
   readonly models: ReadModels;
   readonly metrics: Metrics;
+  /** The in-process simulated cloud (with `--compute sim-remote`: an unused, empty one). */
   readonly sim: SimCloud;
   /** Graceful: stop accepting, finish in-flight commands, persist views and the checkpoint. */
   close(): Promise<void>;
 }
 
-const VIEW_KINDS: ReadonlyArray<ViewKind> = ['job', 'machine', 'pool', 'runner-use', 'breaker'];
-const CONSUMER = 'serve';
+/** Optional observers of a running service; none changes what it does. */
+export interface ServiceOptions {
+  /** Every decision that emitted commands, just before they are dispatched (benchmarks measure webhook → command). */
+  readonly onCommands?: PipelineHooks['onCommands'];
+}
+
+const LAG_SAMPLE_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 15_000;
+/** The SQS worker's long poll (20 s) and a margin. */
+const WORKER_STOP_TIMEOUT_MS = 25_000;
 
 const withTimeout = (work: Promise<unknown>, ms: number) =>
   Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 
-export const startService = async (config: ServeConfig, logger: Logger): Promise<RunningService> => {
-  if (config.store.kind !== 'sqlite')
-    throw new Error('serve runs on a sqlite: store for now; DynamoDB serving comes with the stream poller wiring');
+const openStoreComposition = (config: ServeConfig, logger: Logger, now: () => string): Promise<StoreComposition> => {
+  const settings = { defaultBackend: config.defaultBackend };
+  switch (config.store.kind) {
+    case 'sqlite':
+      return openSqliteComposition(config.store.path, settings, { logger, now });
+    case 'dynamodb':
+      return openDynamoDbComposition(config.store, settings, {
+        logger,
+        now,
+        createTables: config.createTables,
+        shardLeaseMs: config.shardLeaseMs,
+      });
+    case 'jsonl':
+      throw new Error('serve needs a sqlite: or dynamodb:// store; a JSONL export is read-only');
+  }
+};
+
+const pipelineHooks = (
+  stored: StoreComposition,
+  deps: {
+    readonly metrics: Metrics;
+    readonly logger: Logger;
+    readonly now: () => string;
+    readonly options: ServiceOptions;
+  },
+): PipelineHooks => {
+  const { metrics, logger, now } = deps;
+
+  return {
+    // The stream stays paused (its next event is a gap that re-reads and meets the same record); the raw record is
+    // kept in the dead-letter table for an operator.
+    onQuarantine: (failure, raw) => {
+      metrics.quarantinedStreams.set(stored.quarantined().length);
+      logger.error({ streamId: raw.streamId, version: raw.version, failure }, 'stream quarantined');
+      const entry = { streamId: raw.streamId, version: raw.version, reason: failure.kind, raw, at: now() };
+      stored.deadLetters.put(entry).catch((error: unknown) => logger.error({ err: error }, 'dead-letter store failed'));
+    },
+    onApplied: observeJobLatency(metrics),
+    onCommands: (commands, cause) => {
+      logger.debug(
+        { streamId: cause.streamId, version: cause.version, commands: commands.map((c) => c.type) },
+        'decided',
+      );
+      deps.options.onCommands?.(commands, cause);
+    },
+  };
+};
+
+const pick = ({ compute, github, configs }: ComputeComposition) => ({ compute, github, configs });
+
+const storeRegion = (config: ServeConfig): string | undefined =>
+  config.store.kind === 'dynamodb' ? config.store.region : undefined;
+
+export const startService = async (
+  config: ServeConfig,
+  logger: Logger,
+  options: ServiceOptions = {},
+): Promise<RunningService> => {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  await mkdir(dirname(config.store.path), { recursive: true });
   const { secret, source } = await resolveWebhookSecret(config.webhookSecret, config.webhookSecretFile, config.dataDir);
   if (source.kind === 'file') {
     logger.warn(
@@ -57,15 +120,11 @@ export const startService = async (config: ServeConfig, logger: Logger): Promise
   }
   const now = () => new Date().toISOString();
   const metrics = createMetrics();
-  const store = await openSqliteEventStore(config.store.path);
-  const views = await openSqliteViewStore(config.store.path);
-  const deadLetterDb = new Database(config.store.path);
-  const deadLetters = createSqliteDeadLetterStore(deadLetterDb);
-  const models = new ReadModels({ defaultBackend: config.defaultBackend });
-  for (const kind of VIEW_KINDS) for await (const view of views.list(kind)) models.load([view]);
-  models.takeChanges();
+  const stored = await openStoreComposition(config, logger, now);
+  const { store } = stored;
 
   let state: 'starting' | 'ready' | 'draining' = 'starting';
+  let lagTimer: NodeJS.Timeout | undefined;
   // Webhooks are recorded from the first moment; the simulated GitHub, created once the port is known, hears of them.
   let observe: (payload: unknown) => void = () => undefined;
   const app = buildServer({
@@ -82,7 +141,7 @@ export const startService = async (config: ServeConfig, logger: Logger): Promise
       },
     },
     api: {
-      models: () => models,
+      source: stored.read,
       readStream: (id) => store.read(id),
       apiToken: config.apiToken,
       allowlist: config.allowlist,
@@ -92,102 +151,71 @@ export const startService = async (config: ServeConfig, logger: Logger): Promise
     readiness: () => ({
       ready: state === 'ready',
       reason: state,
-      quarantined: [...models.quarantined.values()],
+      quarantined: stored.quarantined(),
     }),
   });
   await app.listen({ host: config.host, port: config.port });
   const port = (app.server.address() as AddressInfo).port;
 
-  const configs = createFileRunnerConfigStore(join(config.dataDir, 'runner-configs'));
-  const github = createSimGithub({
-    webhookUrl: `http://127.0.0.1:${port}/webhook`,
-    webhookSecret: secret,
-    seed: config.sim.seed,
-    logger,
-  });
-  const sim = createSimCloud({
-    report: createObservationRecorder(store, now),
-    runnerConfigs: configs,
-    github,
-    logger,
-    seed: config.sim.seed,
-    bootDelayMs: config.sim.bootDelayMs,
-    jobDurationMs: config.sim.jobDurationMs,
-    capacityErrorRate: config.sim.capacityErrorRate,
-    spotInterruptionRate: config.sim.spotInterruptionRate,
-  });
-  logger.warn(
-    { sim: true },
-    'SIMULATION: machines are simulated (adapters/sim) and so is GitHub; no real runner will start',
-  );
+  const wire = async (): Promise<{ cloud: ComputeComposition; bus: BusComposition }> => {
+    const cloud = openCompute(config, { store, secret, port, logger, now });
+    let bus: BusComposition | undefined;
+    try {
+      const executors = buildExecutors({ ...pick(cloud), store, at: now });
+      bus = openBus(config, executors, { metrics, logger, region: storeRegion(config) });
+      observe = (payload) => cloud.observe(payload);
+      const resumed = await stored.start(bus.bus, pipelineHooks(stored, { metrics, logger, now, options }));
+      bus.start();
+      const vanished = await cloud.recover(stored.models);
+      lagTimer = setInterval(() => {
+        stored.lag().then(
+          (lag) => lag !== null && metrics.consumerLag.set(lag),
+          () => undefined,
+        );
+      }, LAG_SAMPLE_MS).unref();
+      if (vanished.length > 0)
+        logger.warn({ machines: vanished }, 'machines the cloud no longer knows; their jobs are re-dispatched');
+      state = 'ready';
+      logger.info(
+        { port, store: stored.description, compute: config.compute, bus: config.bus, resumed },
+        'runs-fleet serve is ready',
+      );
 
-  const bus = createInProcessBus(buildExecutors({ store, compute: sim, github, configs, at: now }), {
-    onDone: (command, outcome, ms) => {
-      metrics.commands.inc({ type: command.type, outcome });
-      metrics.commandSeconds.observe({ type: command.type }, ms / 1000);
-    },
-    onFailure: (command, error, attempt, final) =>
-      logger[final ? 'error' : 'warn'](
-        { err: error, commandId: command.commandId, type: command.type, attempt },
-        'command failed',
-      ),
+      return { cloud, bus };
+    } catch (error) {
+      await bus?.close();
+      cloud.close();
+      throw error;
+    }
+  };
+  const { cloud, bus } = await wire().catch(async (error: unknown) => {
+    await app.close();
+    await stored.stop();
+    await stored.close();
+    throw error;
   });
-  const pipeline = createPipeline(store, models, bus, {
-    // The stream stays paused (its next event is a gap that re-reads and meets the same record); the raw record is
-    // kept in the dead-letter table for an operator.
-    onQuarantine: (failure, raw) => {
-      metrics.quarantinedStreams.set(models.quarantined.size);
-      logger.error({ streamId: raw.streamId, version: raw.version, failure }, 'stream quarantined');
-      const entry = { streamId: raw.streamId, version: raw.version, reason: failure.kind, raw, at: now() };
-      deadLetters.put(entry).catch((error: unknown) => logger.error({ err: error }, 'dead-letter store failed'));
-    },
-    onCommands: (commands, cause) =>
-      logger.debug(
-        { streamId: cause.streamId, version: cause.version, commands: commands.map((c) => c.type) },
-        'decided',
-      ),
-  });
-  const consumer = createFeedConsumer({
-    feed: store,
-    checkpoints: store,
-    name: CONSUMER,
-    idleWaitMs: 500,
-    handle: async (recorded) => {
-      await pipeline.handle(recorded);
-      await views.put(models.takeChanges());
-    },
-    onError: (error, failure) =>
-      logger.error({ err: error, position: failure.recorded?.position }, 'consumer retrying'),
-  });
-
-  observe = (payload) => void github.observe(payload);
-
-  await consumer.catchUp();
-  const resumed = await pipeline.resume(now());
-  consumer.start();
-  state = 'ready';
-  logger.info({ port, store: config.store.path, resumed: resumed.length }, 'runs-fleet serve is ready');
 
   let closing: Promise<void> | undefined;
 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    models,
+    models: stored.models,
     metrics,
-    sim,
+    sim: cloud.sim,
     close: () =>
       (closing ??= (async () => {
         state = 'draining';
+        clearInterval(lagTimer);
+        // SQS: the worker takes nothing new from now on; its long poll may take up to 20 s to end.
+        const stoppedWorking = bus.stopWorking();
         await app.close();
         await withTimeout(bus.idle(), DRAIN_TIMEOUT_MS);
-        await consumer.stop();
-        await views.put(models.takeChanges());
-        sim.close();
-        github.close();
-        await views.close();
-        deadLetterDb.close();
-        await store.close();
+        await stored.stop();
+        await withTimeout(stoppedWorking, WORKER_STOP_TIMEOUT_MS);
+        await bus.close();
+        cloud.close();
+        await stored.close();
         logger.info('runs-fleet serve stopped');
       })()),
   };

@@ -87,6 +87,40 @@ export const SETTINGS = [
     allowed: 'an http URL',
   },
   {
+    key: 'createTables',
+    env: ['RUNS_FLEET_CREATE_TABLES'],
+    flag: '--create-tables',
+    description:
+      'with a dynamodb:// store: create the events table and its <table>-views, <table>-dead-letters and <table>-leases tables when missing (handy on DynamoDB Local; in production infra/ creates them)',
+    default: 'false',
+    allowed: 'true | false',
+  },
+  {
+    key: 'shardLeaseMs',
+    env: ['RUNS_FLEET_SHARD_LEASE_MS'],
+    description:
+      "with a dynamodb:// store: how long a replica's lease on a stream shard lasts unless renewed (a dead replica's shards move on after it; shards are looked at every third of it)",
+    default: '30000',
+    allowed: '1000..600000',
+  },
+  {
+    key: 'bus',
+    env: ['RUNS_FLEET_BUS'],
+    flag: '--bus <kind>',
+    description:
+      'command bus: in this process, or an SQS FIFO queue that every replica both sends to and works from (visibility 120 s, long poll 20 s, 5 at once)',
+    default: 'inprocess',
+    allowed: 'inprocess | sqs',
+  },
+  {
+    key: 'queueUrl',
+    env: ['RUNS_FLEET_QUEUE_URL'],
+    flag: '--queue-url <url>',
+    description: 'with --bus sqs: the command queue (a `.fifo` queue with its dead-letter queue, as infra/ makes it)',
+    default: '(none)',
+    allowed: 'an SQS queue URL',
+  },
+  {
     key: 'githubAppId',
     env: ['RUNS_FLEET_GITHUB_APP_ID'],
     description: 'GitHub App id; with no App configured, a simulated GitHub is used',

@@ -32,3 +32,16 @@ export const resolveWebhookSecret = async (
 
   return { secret, source: { kind: 'file', path, generated: true } };
 };
+
+/** The secret a running service uses, read the same way `serve` reads it, but never generated: for clients (demo). */
+export const findWebhookSecret = async (
+  fromEnv: string | null,
+  file: string | null,
+  dataDir: string,
+): Promise<string | null> => {
+  if (fromEnv !== null) return fromEnv;
+  const path = file ?? join(dataDir, 'webhook-secret');
+  const text = await readFile(path, 'utf8').catch(() => '');
+
+  return text.trim() === '' ? null : text.trim();
+};
