@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../../domain/commands/commands.js';
-import { decodeRecorded, type DecodeFailure } from '../../domain/events/domain-event.js';
+import { decodeRecorded, type DecodeFailure, type Envelope } from '../../domain/events/domain-event.js';
 import type { CommandBus } from '../../domain/ports/command-bus.js';
 import { react } from '../../domain/process/react.js';
 import { resume } from '../../domain/process/resume.js';
@@ -14,6 +14,8 @@ import type { ReadModels } from '../../projections/read-models.js';
  * quarantines its stream without blocking the others.
  */
 export interface PipelineHooks {
+  /** Every event applied to the read models (not the duplicates), with the models as they now are. */
+  readonly onApplied?: (envelope: Envelope, models: ReadModels) => void;
   readonly onQuarantine?: (failure: DecodeFailure, raw: RecordedEvent) => void;
   readonly onCommands?: (commands: ReadonlyArray<Command>, cause: RecordedEvent) => void;
 }
@@ -45,6 +47,7 @@ export const createPipeline = (
     const outcome = models.apply(decoded.right);
     if (outcome.kind === 'gap') return 'gap';
     if (outcome.kind !== 'apply') return outcome.kind;
+    hooks.onApplied?.(decoded.right, models);
     const commands = react(models, decoded.right);
     if (commands.length > 0) {
       hooks.onCommands?.(commands, recorded);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
-import { readSecret, runDemo } from '../demo/run-demo.js';
+import { runDemo } from '../demo/run-demo.js';
+import { findWebhookSecret } from '../serve/webhook-secret.js';
 import { createLogger } from '../observability/logger.js';
 import { collectRaw, formatProblems, loadConfig } from '../serve/config.js';
 import { startService } from '../serve/service.js';
@@ -56,10 +57,15 @@ export const registerDemoCommand = (program: Command, io: DemoIo): void => {
         url = service.url;
         close = service.close;
       }
-      const secret = process.env.RUNS_FLEET_WEBHOOK_SECRET ?? (await readSecret(options.dataDir));
+      // The same settings `serve` reads: RUNS_FLEET_WEBHOOK_SECRET (or its Go name), RUNS_FLEET_WEBHOOK_SECRET_FILE, or
+      // the file the service generated in its data folder.
+      const settings = loadConfig(collectRaw(process.env, { dataDir: options.dataDir }));
+      const secret = E.isLeft(settings)
+        ? null
+        : await findWebhookSecret(settings.right.webhookSecret, settings.right.webhookSecretFile, options.dataDir);
       if (secret === null) {
         io.stderr(
-          `no webhook secret: set RUNS_FLEET_WEBHOOK_SECRET or point --data-dir at the service's data folder\n`,
+          "no webhook secret: set RUNS_FLEET_WEBHOOK_SECRET (or RUNS_FLEET_WEBHOOK_SECRET_FILE), or point --data-dir at the service's data folder\n",
         );
         io.setExitCode(2);
         await close();

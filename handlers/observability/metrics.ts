@@ -60,7 +60,7 @@ export const createMetrics = (withDefaults = true): Metrics => {
     }),
     consumerLag: new Gauge({
       name: 'runs_fleet_consumer_lag_events',
-      help: 'Events appended but not yet projected',
+      help: 'Events appended but not yet projected (embedded SQLite store; DynamoDB has no global order)',
       registers,
     }),
   };
