@@ -5,32 +5,23 @@
  *
  * - append.throughput.sqlite: single-event appends from CONCURRENCY callers, each looping on its own stream.
  * - append.batch_throughput.sqlite: the same with 10 events per append.
- * - stream_lag.p50/p99.sqlite: ms from an append call to a consumer loop (ChangeFeed.waitForAppend + readAfter)
- *   seeing the event, at LAG_RATE appends/s for LAG_SECONDS.
+ * stream_lag.p50/p99.sqlite (append → the event applied to the views by the real consumer) are in stream-lag.bench.ts.
  * Extra: the single-caller throughput (no batching possible) and the mean batch size, to see what group commit buys.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import { openSqliteEventStore } from '../adapters/store-sqlite/index.js';
 import type { SqliteEventStore } from '../adapters/store-sqlite/index.js';
 import type { NewEvent } from '../domain/store/index.js';
-import {
-  APPEND_BATCH_THROUGHPUT_SQLITE,
-  APPEND_THROUGHPUT_SQLITE,
-  STREAM_LAG_P50_SQLITE,
-  STREAM_LAG_P99_SQLITE,
-} from './lib/metric-names.js';
-import { percentile, perSecond, sortedAscending } from './lib/stats.js';
+import { APPEND_BATCH_THROUGHPUT_SQLITE, APPEND_THROUGHPUT_SQLITE } from './lib/metric-names.js';
+import { perSecond } from './lib/stats.js';
 import type { Benchmark, Metric } from './lib/types.js';
 
 const CONCURRENCY = 64;
 const RUN_MS = 3_000;
 const SEQUENTIAL_RUN_MS = 2_000;
-const LAG_RATE = 200;
-const LAG_SECONDS = 5;
 
 const event = (n: number): NewEvent => ({
   type: 'JobQueued',
@@ -104,50 +95,7 @@ const batchThroughput = async (): Promise<ReadonlyArray<Metric>> =>
     return [{ name: APPEND_BATCH_THROUGHPUT_SQLITE, value: Math.round(value), unit: 'events/s' }];
   });
 
-/** Reads the feed from `from` until `total` events were seen, recording each one's lag against its append call. */
-const consume = async (
-  store: SqliteEventStore,
-  from: number,
-  total: number,
-  sentAt: ReadonlyMap<string, number>,
-): Promise<number[]> => {
-  const lags: number[] = [];
-  for (let position = from; lags.length < total;) {
-    await store.waitForAppend(position, 1_000);
-    const page = await store.readAfter(position, 1_000);
-    const now = performance.now();
-    for (const e of page) lags.push(now - (sentAt.get(e.streamId) ?? now));
-    position = page.at(-1)?.position ?? position;
-  }
-  return lags;
-};
-
-const streamLag = async (): Promise<ReadonlyArray<Metric>> =>
-  withStore(async (store) => {
-    const total = LAG_RATE * LAG_SECONDS;
-    const sentAt = new Map<string, number>();
-    const consumer = consume(store, await store.head(), total, sentAt);
-    const acks: Array<Promise<unknown>> = [];
-    const started = performance.now();
-    for (let i = 0; i < total; i++) {
-      // Open loop: appends leave on schedule whether or not earlier ones were acknowledged.
-      const due = started + (i * 1_000) / LAG_RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      const streamId = `job#lag-${String(i)}`;
-      sentAt.set(streamId, performance.now());
-      acks.push(store.append(streamId, [event(i)], 0));
-    }
-    await Promise.all(acks);
-    const lags = sortedAscending(await consumer);
-    return [
-      { name: STREAM_LAG_P50_SQLITE, value: percentile(lags, 50), unit: 'ms' },
-      { name: STREAM_LAG_P99_SQLITE, value: percentile(lags, 99), unit: 'ms' },
-    ];
-  });
-
 export const benchmarks: Benchmark[] = [
   { name: 'store-sqlite.append', run: throughput },
   { name: 'store-sqlite.append_batch', run: batchThroughput },
-  { name: 'store-sqlite.stream_lag', run: streamLag },
 ];
