@@ -1,0 +1,55 @@
+import type { LaunchErrorClass } from '../../domain/events/machine-events.js';
+
+/** EC2 error codes (from `output.Errors` of CreateFleet, or a thrown SDK error's name) to the domain's classes. */
+
+const CAPACITY_CODES = new Set([
+  'InsufficientInstanceCapacity',
+  'InsufficientCapacity',
+  'InsufficientReservedInstancesCapacity',
+  'InsufficientHostCapacity',
+  'Unsupported',
+  'SpotMaxPriceTooLow',
+  'MaxSpotInstanceCountExceeded',
+  'InstanceLimitExceeded',
+  'VcpuLimitExceeded',
+]);
+const THROTTLING_CODES = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+]);
+const UNAUTHORIZED_CODES = new Set([
+  'UnauthorizedOperation',
+  'AuthFailure',
+  'AccessDenied',
+  'AccessDeniedException',
+  'Blocked',
+  'OptInRequired',
+  'PendingVerification',
+]);
+const INVALID_PREFIXES = ['InvalidParameter', 'InvalidLaunchTemplate', 'Invalid', 'MissingParameter'];
+
+export const classifyErrorCode = (code: string | undefined, message = ''): LaunchErrorClass => {
+  const c = code ?? '';
+  if (CAPACITY_CODES.has(c) || /insufficient capacity/i.test(message)) return 'capacity';
+  if (THROTTLING_CODES.has(c)) return 'throttled';
+  if (UNAUTHORIZED_CODES.has(c)) return 'unauthorized';
+  if (c === 'IdempotentParameterMismatch' || INVALID_PREFIXES.some((p) => c.startsWith(p))) return 'invalid';
+
+  return 'unknown';
+};
+
+/** Of several override errors, the class that decides what happens next: a hopeless one wins over capacity. */
+const PRECEDENCE: ReadonlyArray<LaunchErrorClass> = ['unauthorized', 'invalid', 'throttled', 'capacity', 'unknown'];
+
+export const worstClass = (classes: ReadonlyArray<LaunchErrorClass>): LaunchErrorClass =>
+  PRECEDENCE.find((c) => classes.includes(c)) ?? 'unknown';
+
+/** An AWS service error (it carries `$metadata`), as opposed to a network or programming error. */
+export const isServiceError = (e: unknown): e is Error & { readonly $metadata: object } =>
+  e instanceof Error && typeof (e as { $metadata?: unknown }).$metadata === 'object';
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
