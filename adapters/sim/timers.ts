@@ -2,17 +2,7 @@
  * Timers the simulation can cancel all at once (`close()`), and a sleep that ends early when its signal aborts.
  * Everything is plain setTimeout, so vitest's fake timers drive it.
  */
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+export { sleep } from '../shared/sleep.js';
 
 export interface TimerSet {
   after(ms: number, run: () => void): () => void;

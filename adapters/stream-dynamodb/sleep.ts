@@ -1,15 +1,4 @@
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+export { sleep } from '../shared/sleep.js';
 
 export const errorName = (e: unknown): string | undefined =>
   typeof e === 'object' && e !== null && 'name' in e && typeof e.name === 'string' ? e.name : undefined;
