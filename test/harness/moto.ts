@@ -8,10 +8,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { TestProject } from 'vitest/node';
+import { ensureCached, type CacheEntry } from './cache-build.js';
 import {
   answersHttp,
   endpointConfig,
@@ -65,60 +66,34 @@ const assertPython = (): void => {
   }
 };
 
-/** Temporary folders of builds killed outright (no `finally` ran) more than 30 minutes ago. */
-const removeStaleBuilds = async (parent: string): Promise<void> => {
-  for (const name of await readdir(parent)) {
-    if (!name.startsWith(BUILD_PREFIX)) continue;
-    const path = join(parent, name);
-    if (Date.now() - (await stat(path)).mtimeMs > 30 * 60_000) await rm(path, { recursive: true, force: true });
-  }
-};
-
-export interface InstallResult {
-  readonly dir: string;
-  /** False when the virtualenv was already there. */
-  readonly installed: boolean;
-  readonly ms: number;
-}
-
 /**
- * Makes sure the virtualenv with the pinned moto is in the cache, building it when it is not. Atomic: it is built in
- * a temporary folder beside the cache and lands with one rename, so an interrupted build leaves no half virtualenv,
- * and two concurrent builds both succeed (the loser's is thrown away). A virtualenv moved after its creation keeps
- * working when run as `<venv>/bin/python -m ...` (only the scripts' `#!` lines name the build folder), so we never
- * run its scripts directly.
+ * Makes sure the virtualenv with the pinned moto is in the cache (test/harness/cache-build.ts: built once, atomically).
+ * A virtualenv moved after its creation keeps working when run as `<venv>/bin/python -m ...` (only the scripts' `#!`
+ * lines name the build folder), so we never run its scripts directly.
  */
-export const ensureMotoVenv = async (): Promise<InstallResult> => {
-  const started = performance.now();
-  const dir = motoVenvDir();
-  if (isComplete(dir)) return { dir, installed: false, ms: performance.now() - started };
-  assertPython();
-  const parent = runsFleetCacheDir();
-  await mkdir(parent, { recursive: true });
-  await removeStaleBuilds(parent);
-  const tmp = await mkdtemp(join(parent, BUILD_PREFIX));
-  try {
-    const venv = join(tmp, 'venv');
-    run(
-      'python3',
-      ['-m', 'venv', venv],
-      ` (install ${PYTHON_PACKAGES_HINT}: apt-get install -y ${PYTHON_PACKAGES_HINT})`,
-    );
-    const python = join(venv, 'bin', 'python');
-    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', MOTO_REQUIREMENT]);
-    run(python, ['-c', 'import moto.server']);
-    await writeFile(join(venv, MARKER), MOTO_REQUIREMENT);
-    await rm(dir, { recursive: true, force: true }); // an older pin or an incomplete leftover, if any
-    try {
-      await rename(venv, dir);
-    } catch (e) {
-      if (!isComplete(dir)) throw e; // a concurrent build won the rename: its virtualenv is as good as ours
-    }
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+export const ensureMotoVenv = async (): Promise<CacheEntry> => {
+  if (!isComplete(motoVenvDir())) assertPython();
 
-  return { dir, installed: true, ms: performance.now() - started };
+  return ensureCached({
+    dir: motoVenvDir(),
+    tempPrefix: BUILD_PREFIX,
+    staleMs: 30 * 60_000,
+    isComplete,
+    build: async (tmp) => {
+      const venv = join(tmp, 'venv');
+      run(
+        'python3',
+        ['-m', 'venv', venv],
+        ` (install ${PYTHON_PACKAGES_HINT}: apt-get install -y ${PYTHON_PACKAGES_HINT})`,
+      );
+      const python = join(venv, 'bin', 'python');
+      run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', MOTO_REQUIREMENT]);
+      run(python, ['-c', 'import moto.server']);
+      await writeFile(join(venv, MARKER), MOTO_REQUIREMENT);
+
+      return venv;
+    },
+  });
 };
 
 export type Moto = RunningEmulator;
@@ -129,7 +104,7 @@ export type Moto = RunningEmulator;
  */
 export const startMoto = async (): Promise<Moto> => {
   const install = await ensureMotoVenv();
-  if (install.installed) {
+  if (install.built) {
     process.stderr.write(`[moto] installed ${MOTO_REQUIREMENT} into ${install.dir} in ${install.ms.toFixed(0)} ms\n`);
   }
 
