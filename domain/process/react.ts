@@ -36,13 +36,9 @@ export const react = (views: ProcessViews, envelope: Envelope): ReadonlyArray<Co
 
       return current === undefined ? [] : launchRule(views, current, now);
     }
-    case 'JobStarted': {
-      const current = job();
-      const taken = machineIdFromRunnerName(event.data.runnerName);
-      const own = current?.machineId ?? null;
-
-      return [...forMachine(taken, runnerTakenRule), ...(own !== taken ? forMachine(own, terminateRule) : [])];
-    }
+    // The job's own machine, if another runner took the job, stays: it may be serving the sibling (rules.isNeeded).
+    case 'JobStarted':
+      return forMachine(machineIdFromRunnerName(event.data.runnerName), runnerTakenRule);
     case 'JobCompleted':
     case 'JobCancelled':
     case 'JobFailed': {
