@@ -4,6 +4,9 @@ import { registerRebuildCommand } from './rebuild-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerSimCloudCommand } from './sim-cloud-command.js';
+import { registerEventsCommand } from './events-command.js';
+import { registerReplayCommand } from './replay-command.js';
+import { registerExplainCommand } from './explain-command.js';
 
 export interface CliOutput {
   readonly stdout: (text: string) => void;
@@ -32,6 +35,9 @@ export const main = async (argv: ReadonlyArray<string>, output: CliOutput = proc
   registerServeCommand(program, { ...io, stderr: output.stderr });
   registerDemoCommand(program, { ...io, stderr: output.stderr });
   registerSimCloudCommand(program, { ...io, stderr: output.stderr });
+  registerEventsCommand(program, { ...io, stderr: output.stderr });
+  registerReplayCommand(program, { ...io, stderr: output.stderr });
+  registerExplainCommand(program, { ...io, stderr: output.stderr });
   try {
     await program.parseAsync([...argv]);
   } catch (e) {

@@ -1,0 +1,9 @@
+export {
+  JsonlLineError,
+  JsonlReadOnlyError,
+  openJsonlEventStore,
+  parseJsonlLine,
+  readJsonlLines,
+  type JsonlEventStore,
+  type JsonlLine,
+} from './jsonl-event-store.js';
