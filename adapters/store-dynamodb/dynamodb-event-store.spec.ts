@@ -1,4 +1,4 @@
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore, NewEvent, RecordedEvent } from '../../domain/store/index.js';
 import { describeEventStoreContract } from '../../test/contracts/event-store.contract.js';
 import {
-  dynamodbLocalClient,
+  createFreshTable,
   dynamodbLocalStreamsClient,
-  freshTableName,
+  type FreshTable,
 } from '../../test/harness/dynamodb-local-client.js';
 import {
   EVENTS_TABLE_PK,
@@ -25,22 +25,7 @@ const AT = '2024-05-01T10:00:00.000Z';
 const ev = (type: string, data: unknown = {}): NewEvent => ({ type, data, metadata: { at: AT } });
 const evs = (n: number, type = 'E'): NewEvent[] => Array.from({ length: n }, (_, i) => ev(type, { i }));
 
-const makeTable = async (
-  prefix: string,
-): Promise<{ client: DynamoDBClient; tableName: string; drop(): Promise<void> }> => {
-  const client = dynamodbLocalClient();
-  const tableName = freshTableName(prefix);
-  await client.send(new CreateTableCommand(createEventsTableInput(tableName)));
-
-  return {
-    client,
-    tableName,
-    drop: async () => {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
-      client.destroy();
-    },
-  };
-};
+const makeTable = (prefix: string): Promise<FreshTable> => createFreshTable(prefix, createEventsTableInput);
 
 const makeStore = async (): Promise<{ store: EventStore; cleanup(): Promise<void> }> => {
   const { client, tableName, drop } = await makeTable('contract');

@@ -1,27 +1,12 @@
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredView, ViewStore } from '../../projections/view-store.js';
 import { describeViewStoreContract } from '../../test/contracts/view-store.contract.js';
-import { dynamodbLocalClient, freshTableName } from '../../test/harness/dynamodb-local-client.js';
+import { createFreshTable, type FreshTable } from '../../test/harness/dynamodb-local-client.js';
 import { ACTIVE_VIEWS_INDEX, createDynamoDbViewStore, createViewsTableInput } from './index.js';
 
-const makeTable = async (
-  prefix: string,
-): Promise<{ client: DynamoDBClient; tableName: string; drop(): Promise<void> }> => {
-  const client = dynamodbLocalClient();
-  const tableName = freshTableName(prefix);
-  await client.send(new CreateTableCommand(createViewsTableInput(tableName)));
-
-  return {
-    client,
-    tableName,
-    drop: async () => {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
-      client.destroy();
-    },
-  };
-};
+const makeTable = (prefix: string): Promise<FreshTable> => createFreshTable(prefix, createViewsTableInput);
 
 const view = (id: string, version: number, body: unknown, active = true): StoredView => ({
   kind: 'job',

@@ -6,10 +6,11 @@
  * the background, once per run), and registers a file-level `beforeAll` that waits for it with a timeout long enough
  * for a first fetch, so no test spends its own timeout on the start. Clients made here also wait before each request.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { beforeAll, inject } from 'vitest';
-import { createDynamoDbLocalClient } from './dynamodb-local.js';
+import { createDynamoDbLocalClient, freshTableName } from './dynamodb-local.js';
 import { askEmulator, endpointConfig } from './emulator-process.js';
 
 export { freshTableName } from './dynamodb-local.js';
@@ -39,3 +40,28 @@ export const dynamodbLocalStreamsClient = (): DynamoDBStreamsClient =>
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+
+export interface FreshTable {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  drop(): Promise<void>;
+}
+
+/** Creates a table with a fresh name on this run's DynamoDB Local; `drop` deletes it and releases the client. */
+export const createFreshTable = async (
+  prefix: string,
+  inputFor: (tableName: string) => CreateTableCommandInput,
+): Promise<FreshTable> => {
+  const client = dynamodbLocalClient();
+  const tableName = freshTableName(prefix);
+  await client.send(new CreateTableCommand(inputFor(tableName)));
+
+  return {
+    client,
+    tableName,
+    drop: async () => {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+      client.destroy();
+    },
+  };
+};
