@@ -1,4 +1,5 @@
 import { assertAppendArguments } from '../../domain/store/index.js';
+import { sqliteDurability } from '../shared/sqlite-durability.js';
 import type { ChangeFeed, CheckpointStore, EventStore, ReplayMarker } from '../../domain/store/index.js';
 import { createAppendNotifier } from '../shared/append-notifier.js';
 import { createBatchAppend } from './batch-append.js';
@@ -33,7 +34,6 @@ export interface SqliteEventStore extends EventStore, ChangeFeed, CheckpointStor
 }
 
 const LIST_PAGE = 500;
-const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
 export const openSqliteEventStore = (path: string, options: SqliteEventStoreOptions = {}): Promise<SqliteEventStore> =>
   new Promise((resolve) => resolve(open(path, options)));
@@ -93,10 +93,7 @@ const open = (path: string, options: SqliteEventStoreOptions): SqliteEventStore 
         resolve(expire(streamId, throughVersion));
       }),
     groupCommitStats: () => queue.stats(),
-    durability: () => ({
-      journalMode: String(db.pragma('journal_mode', { simple: true })),
-      synchronous: SYNCHRONOUS[Number(db.pragma('synchronous', { simple: true }))] ?? 'unknown',
-    }),
+    durability: () => sqliteDurability(db),
     close: () =>
       new Promise((resolve) => {
         if (!closed) {

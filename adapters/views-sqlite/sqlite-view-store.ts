@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { sqliteDurability } from '../shared/sqlite-durability.js';
 import type { StoredView, ViewConflict, ViewKind, ViewStore } from '../../projections/view-store.js';
 import { configureConnection, migrateViews, openViewsDatabase } from './schema.js';
 
@@ -25,7 +26,6 @@ interface ViewRow {
 
 const COLUMNS = 'kind, id, version, active, body';
 const LIST_PAGE = 500;
-const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
 const toStoredView = (row: ViewRow): StoredView => ({
   kind: row.kind as ViewKind,
@@ -126,10 +126,7 @@ const open = (target: string | Database.Database, options: SqliteViewStoreOption
         after = last.id;
       }
     },
-    durability: () => ({
-      journalMode: String(db.pragma('journal_mode', { simple: true })),
-      synchronous: SYNCHRONOUS[Number(db.pragma('synchronous', { simple: true }))] ?? 'unknown',
-    }),
+    durability: () => sqliteDurability(db),
     close: () =>
       new Promise((resolve) => {
         if (!closed) {

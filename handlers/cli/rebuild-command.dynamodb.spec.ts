@@ -1,4 +1,5 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { runCli } from '../../test/cli/run-cli.js';
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbEventStore, createEventsTableInput } from '../../adapters/store-dynamodb/index.js';
 import { createWorld } from '../../test/world/world.js';
@@ -7,7 +8,6 @@ import {
   dynamodbLocalEndpoint,
   freshTableName,
 } from '../../test/harness/dynamodb-local-client.js';
-import { main } from './main.js';
 
 describe('[dynamodb-local] runs-fleet rebuild', () => {
   it('rebuilds from a DynamoDB table named by its store URL', async () => {
@@ -28,12 +28,7 @@ describe('[dynamodb-local] runs-fleet rebuild', () => {
       process.env['AWS_ACCESS_KEY_ID'] = 'local';
       process.env['AWS_SECRET_ACCESS_KEY'] = 'local';
       const url = `dynamodb://${table}?region=us-east-1&endpoint=${await dynamodbLocalEndpoint()}`;
-      let stdout = '';
-      let stderr = '';
-      const code = await main(['node', 'runs-fleet', 'rebuild', '--store', url, '--json'], {
-        stdout: (text) => void (stdout += text),
-        stderr: (text) => void (stderr += text),
-      });
+      const { code, stdout, stderr } = await runCli('rebuild', '--store', url, '--json');
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(JSON.parse(stdout)).toMatchObject({

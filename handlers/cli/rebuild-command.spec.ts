@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { runCli } from '../../test/cli/run-cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -6,18 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteEventStore } from '../../adapters/store-sqlite/index.js';
 import type { EventStore, RecordedEvent } from '../../domain/store/index.js';
 import { createWorld } from '../../test/world/world.js';
-import { main } from './main.js';
 import { registerRebuildCommand } from './rebuild-command.js';
 
-const run = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'runs-fleet', ...args], {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { code, stdout, stderr };
-};
+const run = runCli;
 
 /** A short real history: two jobs launched and assigned, one completed (its machine terminated), one rejected. */
 const history = async (): Promise<ReadonlyArray<RecordedEvent>> => {

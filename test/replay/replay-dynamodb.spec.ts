@@ -1,23 +1,15 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { runCli } from '../cli/run-cli.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventsTableInput } from '../../adapters/store-dynamodb/index.js';
 import { toJsonlLine } from '../../handlers/app/retention.js';
-import { main } from '../../handlers/cli/main.js';
 import { dynamodbLocalClient, dynamodbReady, freshTableName } from '../harness/dynamodb-local-client.js';
 import { recordHistory } from './history.js';
 
-const run = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'runs-fleet', ...args], {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { code, stdout, stderr };
-};
+const run = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), 'runs-fleet-replay-ddb-'));
 const jsonl = join(dir, 'history.jsonl');

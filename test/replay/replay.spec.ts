@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { runCli } from '../cli/run-cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,22 +8,13 @@ import type { Command } from '../../domain/commands/commands.js';
 import { react } from '../../domain/process/react.js';
 import type { RecordedEvent } from '../../domain/store/event-store.js';
 import { toJsonlLine } from '../../handlers/app/retention.js';
-import { main } from '../../handlers/cli/main.js';
 import { diffCommands } from '../../handlers/replay/diff.js';
 import { replay, type React } from '../../handlers/replay/engine.js';
 import { renderDiff } from '../../handlers/replay/render.js';
 import { parseTimeSpec } from '../../handlers/replay/time-spec.js';
 import { recordHistory, recordRunnerTaken } from './history.js';
 
-const run = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'runs-fleet', ...args], {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { code, stdout, stderr };
-};
+const run = runCli;
 
 const M1 = '4efhdp4sx2x5h72gy44tcw4tbcfbkxbz';
 const M_FAILED = 'f7w4bty36lwg3gxtv2tidf5ulzuyiv7n';
