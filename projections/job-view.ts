@@ -40,21 +40,20 @@ export const initialJobView: JobView = {
 };
 
 const stamp = (times: JobTimes, event: JobEvent, at: string): JobTimes => {
-  const first = (current: string | null) => current ?? at;
   switch (event.type) {
     case 'JobQueued':
     case 'JobRejected':
-      return { ...times, queuedAt: first(times.queuedAt), updatedAt: at };
+      return { ...times, queuedAt: times.queuedAt ?? at, updatedAt: at };
     case 'RunnerRequested':
-      return { ...times, runnerRequestedAt: first(times.runnerRequestedAt), updatedAt: at };
+      return { ...times, runnerRequestedAt: times.runnerRequestedAt ?? at, updatedAt: at };
     case 'RunnerAssigned':
       return { ...times, assignedAt: at, updatedAt: at };
     case 'JobStarted':
-      return { ...times, startedAt: first(times.startedAt), updatedAt: at };
+      return { ...times, startedAt: times.startedAt ?? at, updatedAt: at };
     case 'JobCompleted':
     case 'JobCancelled':
     case 'JobFailed':
-      return { ...times, finishedAt: first(times.finishedAt), updatedAt: at };
+      return { ...times, finishedAt: times.finishedAt ?? at, updatedAt: at };
     default:
       return { ...times, updatedAt: at };
   }

@@ -9,6 +9,10 @@ export interface MachineView extends MachineState {
   readonly launchedAt: string | null;
   readonly endedAt: string | null;
   readonly pool: string | null;
+  /** When the status (or a claim or fence) last changed: the pool reconciler's dwell and idle clocks. */
+  readonly statusSince: string | null;
+  /** When it was last launched or started: the pool reconciler's boot grace. */
+  readonly bootedAt: string | null;
 }
 
 export const initialMachineView: MachineView = {
@@ -18,7 +22,14 @@ export const initialMachineView: MachineView = {
   launchedAt: null,
   endedAt: null,
   pool: null,
+  statusSince: null,
+  bootedAt: null,
 };
+
+const changed = (before: MachineState, after: MachineState): boolean =>
+  before.status !== after.status ||
+  before.claimedVersion !== after.claimedVersion ||
+  before.retiring !== after.retiring;
 
 export const evolveMachineView = (view: MachineView, envelope: Envelope<MachineEvent>): MachineView => {
   const { event, metadata } = envelope;
@@ -33,5 +44,8 @@ export const evolveMachineView = (view: MachineView, envelope: Envelope<MachineE
     launchedAt: event.type === 'MachineLaunched' ? metadata.at : view.launchedAt,
     endedAt: ended && view.endedAt === null ? metadata.at : view.endedAt,
     pool: event.type === 'MachineRequested' ? event.data.command.data.request.pool : view.pool,
+    statusSince: changed(view, next) ? metadata.at : (view.statusSince ?? null),
+    bootedAt:
+      event.type === 'MachineLaunched' || event.type === 'MachineStarted' ? metadata.at : (view.bootedAt ?? null),
   };
 };

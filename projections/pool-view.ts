@@ -1,29 +1,30 @@
 import type { Envelope } from '../domain/events/domain-event.js';
-import type { PoolConfigured, PoolEvent } from '../domain/events/pool-events.js';
+import type { PoolEvent } from '../domain/events/pool-events.js';
+import { evolvePool, initialPoolState, type PoolState } from '../domain/pool/pool-state.js';
 
-/** PoolView: configuration for now; membership and demand statistics arrive with the warm-pool decisions. */
-export interface PoolView {
-  readonly name: string;
-  readonly version: number;
-  readonly config: PoolConfigured['data'] | null;
-  readonly removed: boolean;
+/**
+ * PoolView: the pool's own stream folded (configuration, members as of its last acting reconcile, that decision) and
+ * when it changed. Member machine states are read from their machine views; the pool view never folds other streams,
+ * so its version is simply its own stream's.
+ */
+export interface PoolView extends PoolState {
   readonly updatedAt: string | null;
+  readonly lastReconciledAt: string | null;
 }
 
 export const initialPoolView = (name: string): PoolView => ({
-  name,
-  version: 0,
-  config: null,
-  removed: false,
+  ...initialPoolState(name),
   updatedAt: null,
+  lastReconciledAt: null,
 });
 
 export const evolvePoolView = (view: PoolView, envelope: Envelope<PoolEvent>): PoolView => {
-  const base = { ...view, version: envelope.version, updatedAt: envelope.metadata.at };
-  switch (envelope.event.type) {
-    case 'PoolConfigured':
-      return { ...base, config: envelope.event.data, removed: false };
-    case 'PoolRemoved':
-      return { ...base, removed: true };
-  }
+  const at = envelope.metadata.at;
+
+  return {
+    ...view,
+    ...evolvePool(view, envelope.event, envelope.version, at),
+    updatedAt: at,
+    lastReconciledAt: envelope.event.type === 'PoolReconciled' ? at : view.lastReconciledAt,
+  };
 };

@@ -3,9 +3,15 @@ import type { JobEvent } from '../domain/events/job-events.js';
 import type { MachineEvent } from '../domain/events/machine-events.js';
 import type { PoolEvent } from '../domain/events/pool-events.js';
 import { machineIdFromRunnerName } from '../domain/machine/launch-request.js';
-import type { EntityIndex, ProcessSettings, ProcessViews, RunnerUse } from '../domain/process/process-views.js';
+import type {
+  EntityIndex,
+  PoolClaimRef,
+  ProcessSettings,
+  ProcessViews,
+  RunnerUse,
+} from '../domain/process/process-views.js';
 import { foldInterruption, type BreakerState } from '../domain/spot/circuit-breaker.js';
-import { parseStreamId } from '../domain/shared/ids.js';
+import { parseStreamId, type StreamCategory } from '../domain/shared/ids.js';
 import { evolveJobView, initialJobView, type JobView } from './job-view.js';
 import { evolveMachineView, initialMachineView, type MachineView } from './machine-view.js';
 import { evolvePoolView, initialPoolView, type PoolView } from './pool-view.js';
@@ -33,12 +39,21 @@ export class ReadModels implements ProcessViews, EntityIndex {
   readonly pools = new Map<string, PoolView>();
   readonly quarantined = new Map<string, Quarantine>();
   private readonly uses = new Map<string, RunnerUse>();
+  /** Warm-pool claims by job: keeps the launch rule from claiming or cold-starting twice for one attempt. */
+  private readonly claims = new Map<string, PoolClaimRef>();
   private breakerState: BreakerState = {};
   /** Views changed since the last `takeChanges`, with the version each had when loaded (0 = new). */
   private readonly dirty = new Map<string, { readonly kind: ViewKind; readonly id: string; readonly base: number }>();
   private readonly revisions = new Map<string, number>();
 
-  constructor(readonly settings: ProcessSettings) {}
+  /**
+   * `trackChanges: false` for a fold that never persists its views (replay): no record of what changed to take, so
+   * nothing grows with the number of views but the views themselves.
+   */
+  constructor(
+    readonly settings: ProcessSettings,
+    private readonly options: { readonly trackChanges: boolean } = { trackChanges: true },
+  ) {}
 
   get breaker(): BreakerState {
     return this.breakerState;
@@ -56,6 +71,18 @@ export class ReadModels implements ProcessViews, EntityIndex {
     return this.uses.get(machineId);
   }
 
+  pool(name: string): PoolView | undefined {
+    return this.pools.get(name);
+  }
+
+  poolClaim(jobId: string): PoolClaimRef | undefined {
+    return this.claims.get(jobId);
+  }
+
+  poolNames(): Iterable<string> {
+    return this.pools.keys();
+  }
+
   jobIds(): Iterable<string> {
     return this.jobs.keys();
   }
@@ -68,9 +95,12 @@ export class ReadModels implements ProcessViews, EntityIndex {
   cursor(streamId: string): number {
     const parsed = parseStreamId(streamId);
     if (parsed === null) return 0;
-    const views = { job: this.jobs, machine: this.machines, pool: this.pools } as const;
 
-    return views[parsed.category].get(parsed.id)?.version ?? 0;
+    return this.viewsOf(parsed.category).get(parsed.id)?.version ?? 0;
+  }
+
+  private viewsOf(category: StreamCategory): ReadonlyMap<string, { readonly version: number }> {
+    return category === 'job' ? this.jobs : category === 'machine' ? this.machines : this.pools;
   }
 
   quarantine(entry: Quarantine): void {
@@ -82,16 +112,19 @@ export class ReadModels implements ProcessViews, EntityIndex {
   }
 
   apply(envelope: Envelope): ApplyOutcome {
-    if (this.quarantined.has(envelope.streamId)) return { kind: 'quarantined' };
-    const outcome = guard(this.cursor(envelope.streamId), envelope.version);
+    if (this.quarantined.size > 0 && this.quarantined.has(envelope.streamId)) return { kind: 'quarantined' };
+    // The stream id parsed once per event (it was three times: cursor, id, category).
+    const parsed = parseStreamId(envelope.streamId);
+    const current = parsed === null ? undefined : this.viewsOf(parsed.category).get(parsed.id);
+    const outcome = guard(current?.version ?? 0, envelope.version);
     if (outcome.kind !== 'apply') return outcome;
-    const id = parseStreamId(envelope.streamId)?.id ?? envelope.streamId;
-    switch (parseStreamId(envelope.streamId)?.category) {
+    const id = parsed?.id ?? envelope.streamId;
+    switch (parsed?.category) {
       case 'job':
-        this.applyJob(id, envelope as Envelope<JobEvent>);
+        this.applyJob(id, envelope as Envelope<JobEvent>, current as JobView | undefined);
         break;
       case 'machine':
-        this.applyMachine(id, envelope as Envelope<MachineEvent>);
+        this.applyMachine(id, envelope as Envelope<MachineEvent>, current as MachineView | undefined);
         break;
       case 'pool':
         this.touch('pool', id, envelope.version - 1);
@@ -102,9 +135,10 @@ export class ReadModels implements ProcessViews, EntityIndex {
     return outcome;
   }
 
-  private applyJob(jobId: string, envelope: Envelope<JobEvent>): void {
+  /** `before`: the job's view, already looked up by `apply` (a lookup in a map of every job costs). */
+  private applyJob(jobId: string, envelope: Envelope<JobEvent>, before = this.jobs.get(jobId)): void {
     this.touch('job', jobId, envelope.version - 1);
-    this.jobs.set(jobId, evolveJobView(this.jobs.get(jobId) ?? initialJobView, envelope));
+    this.jobs.set(jobId, evolveJobView(before ?? initialJobView, envelope));
     const { event } = envelope;
     if (event.type !== 'JobStarted') return;
     const machineId = machineIdFromRunnerName(event.data.runnerName);
@@ -117,17 +151,35 @@ export class ReadModels implements ProcessViews, EntityIndex {
     }
   }
 
-  private applyMachine(machineId: string, envelope: Envelope<MachineEvent>): void {
+  private applyMachine(
+    machineId: string,
+    envelope: Envelope<MachineEvent>,
+    before = this.machines.get(machineId),
+  ): void {
     this.touch('machine', machineId, envelope.version - 1);
-    const view = evolveMachineView(this.machines.get(machineId) ?? initialMachineView, envelope);
+    const view = evolveMachineView(before ?? initialMachineView, envelope);
     this.machines.set(machineId, view);
+    if (envelope.event.type === 'MachineClaimed') this.indexClaim(machineId, envelope.event.data);
     if (envelope.event.type === 'SpotInterruptionWarned' && view.instanceType !== null && view.capacity === 'spot') {
       this.touch('breaker', view.instanceType, this.revisions.get(`breaker#${view.instanceType}`) ?? 0);
       this.breakerState = foldInterruption(this.breakerState, view.instanceType, envelope.metadata.at);
     }
   }
 
+  /** The latest attempt's claim wins, whatever order the machine streams arrive in. */
+  private indexClaim(machineId: string, claim: { readonly jobId: string; readonly attempt: number }): void {
+    const current = this.claims.get(claim.jobId);
+    const newer =
+      current === undefined ||
+      claim.attempt > current.attempt ||
+      (claim.attempt === current.attempt && machineId < current.machineId);
+    if (!newer) return;
+    this.touch('pool-claim', claim.jobId, this.revisions.get(`pool-claim#${claim.jobId}`) ?? 0);
+    this.claims.set(claim.jobId, { attempt: claim.attempt, machineId });
+  }
+
   private touch(kind: ViewKind, id: string, base: number): void {
+    if (!this.options.trackChanges) return;
     const key = `${kind}#${id}`;
     if (!this.dirty.has(key)) this.dirty.set(key, { kind, id, base });
   }
@@ -151,6 +203,10 @@ export class ReadModels implements ProcessViews, EntityIndex {
           this.uses.set(stored.id, stored.body as RunnerUse);
           this.revisions.set(key, stored.version);
           break;
+        case 'pool-claim':
+          this.claims.set(stored.id, stored.body as PoolClaimRef);
+          this.revisions.set(key, stored.version);
+          break;
         case 'breaker':
           this.breakerState = { ...this.breakerState, [stored.id]: stored.body as ReadonlyArray<string> };
           this.revisions.set(key, stored.version);
@@ -168,7 +224,7 @@ export class ReadModels implements ProcessViews, EntityIndex {
     });
     this.dirty.clear();
     for (const { view } of writes) {
-      if (view.kind === 'runner-use' || view.kind === 'breaker')
+      if (view.kind === 'runner-use' || view.kind === 'breaker' || view.kind === 'pool-claim')
         this.revisions.set(`${view.kind}#${view.id}`, view.version);
     }
 
@@ -202,6 +258,11 @@ export class ReadModels implements ProcessViews, EntityIndex {
       }
       case 'breaker':
         return { kind, id, version: base + 1, active: true, body: this.breakerState[id] ?? [] };
+      case 'pool-claim': {
+        const claim = this.claims.get(id);
+
+        return claim === undefined ? null : { kind, id, version: base + 1, active: true, body: claim };
+      }
     }
   }
 
@@ -214,6 +275,7 @@ export class ReadModels implements ProcessViews, EntityIndex {
       machines: sorted(this.machines),
       pools: sorted(this.pools),
       uses: sorted(this.uses),
+      claims: sorted(this.claims),
       breaker: Object.entries(this.breakerState).sort(([a], [b]) => (a < b ? -1 : 1)),
       quarantined: sorted(this.quarantined),
     });

@@ -29,23 +29,47 @@ const machineKeys = (models: ReadModels, machineId: string | null): ViewKey[] =>
     { kind: 'machine', id: machineId },
     { kind: 'runner-use', id: machineId },
   ];
-  if (machine?.jobId) keys.push({ kind: 'job', id: machine.jobId });
+  if (machine?.jobId) keys.push({ kind: 'job', id: machine.jobId }, { kind: 'pool-claim', id: machine.jobId });
   if (machine?.instanceType) keys.push({ kind: 'breaker', id: machine.instanceType });
   if (use !== undefined) keys.push({ kind: 'job', id: use.jobId });
 
   return keys;
 };
 
+/** A pool and its members: what the claim rule and the pool's commands read. */
+const poolKeys = (models: ReadModels, name: string | null | undefined): ViewKey[] => {
+  if (name === null || name === undefined) return [];
+  const members = models.pool(name)?.members ?? [];
+
+  return [{ kind: 'pool', id: name }, ...members.map((id) => ({ kind: 'machine' as const, id }))];
+};
+
 const jobKeys = (models: ReadModels, jobId: string): ViewKey[] => {
   const job = models.job(jobId);
   const primaryType = job?.spec?.instanceTypes[0];
+  const claim = models.poolClaim(jobId);
 
   return [
     { kind: 'job', id: jobId },
     ...machineKeys(models, job?.machineId ?? null),
     ...machineKeys(models, job === undefined ? null : machineIdForAttempt(job)),
     ...(primaryType === undefined ? [] : [{ kind: 'breaker' as const, id: primaryType }]),
+    { kind: 'pool-claim', id: jobId },
+    ...machineKeys(models, claim?.machineId ?? null),
+    ...poolKeys(models, job?.spec?.pool),
   ];
+};
+
+/** A claim names its job before the machine view does: load the job's claim index it is about to update. */
+const claimKeys = (recorded: RecordedEvent): ViewKey[] => {
+  const jobId = recorded.type === 'MachineClaimed' ? (recorded.data as { jobId?: unknown } | null)?.jobId : undefined;
+
+  return typeof jobId === 'string'
+    ? [
+        { kind: 'job', id: jobId },
+        { kind: 'pool-claim', id: jobId },
+      ]
+    : [];
 };
 
 export const referencedKeys = (models: ReadModels, recorded: RecordedEvent): ReadonlyArray<ViewKey> => {
@@ -55,8 +79,8 @@ export const referencedKeys = (models: ReadModels, recorded: RecordedEvent): Rea
     stream.category === 'job'
       ? [...jobKeys(models, stream.id), ...machineKeys(models, machineIdFromRunnerName(runnerOf(recorded)))]
       : stream.category === 'machine'
-        ? machineKeys(models, stream.id)
-        : [{ kind: 'pool' as const, id: stream.id }];
+        ? [...machineKeys(models, stream.id), ...claimKeys(recorded)]
+        : poolKeys(models, stream.id);
   const seen = new Set<string>();
 
   return keys.filter((key) => {

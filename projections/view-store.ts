@@ -3,14 +3,14 @@
  * DynamoDB on AWS, memory in tests). Every write is conditional on the version the writer loaded, so a duplicate or
  * stale record can never regress a view, and two consumers racing on one view cannot both win.
  */
-export type ViewKind = 'job' | 'machine' | 'pool' | 'runner-use' | 'breaker';
+export type ViewKind = 'job' | 'machine' | 'pool' | 'runner-use' | 'breaker' | 'pool-claim';
 
 export interface StoredView {
   readonly kind: ViewKind;
   readonly id: string;
   /**
-   * For job, machine and pool views: the last version applied from their source stream. For the runner-use index
-   * and the breaker (which fold many streams, idempotently): a revision that grows by one on every write.
+   * For job, machine and pool views: the last version applied from their source stream. For the runner-use index,
+   * the pool-claim index and the breaker (which fold many streams, idempotently): a revision that grows by one on every write.
    */
   readonly version: number;
   /** Whether the entity can still cause work (a job not finished, a machine not gone); `list` can filter on it. */

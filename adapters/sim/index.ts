@@ -20,7 +20,7 @@ export type {
 export { startSimAgent } from './sim-agent.js';
 export type { SimAgent, SimAgentExit, SimAgentOptions, SimAgentTiming } from './sim-agent.js';
 export { createSimParameterStore } from './sim-parameter-store.js';
-export { seededRandom, type Random } from './random.js';
+export { randomInt, seededRandom, type Random } from './random.js';
 export type { SimLogger } from './sim-log.js';
 export { createSimCloudServer } from './http/sim-cloud-server.js';
 export type { SimCloudServer, SimCloudServerOptions } from './http/sim-cloud-server.js';

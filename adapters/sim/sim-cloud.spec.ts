@@ -144,6 +144,23 @@ describe('simulated cloud', () => {
     cloud.close();
   });
 
+  it('with ignoreClientToken, launches again for a known commandId, as the emulators do; terminate reaches both', async () => {
+    const { cloud } = setup({ ignoreClientToken: true });
+    const command = launchCommand(1);
+    const first = await cloud.launch(command);
+    const second = await cloud.launch(command);
+    expect(E.isRight(first) && E.isRight(second) && first.right.cloudId !== second.right.cloudId).toBe(true);
+    expect(cloud.machines().map((m) => [m.commandId, m.requestedFor])).toEqual([
+      [command.commandId, { jobId: '1001', attempt: 1 }],
+      [command.commandId, { jobId: '1001', attempt: 1 }],
+    ]);
+    // The lookup answers the first machine, as a tag search answers the oldest instance.
+    expect(await cloud.findByCommandId(command.commandId)).toEqual(E.isRight(first) ? first.right : null);
+    await cloud.terminate([command.data.machineId], 'test');
+    expect(cloud.machines().map((m) => m.state)).toEqual(['terminated', 'terminated']);
+    cloud.close();
+  });
+
   it('refuses spot launches for capacity by configuration, the same way twice with the same seed', async () => {
     const outcomes = async (seed: number) => {
       const cloud = createSimCloud({ report: async () => undefined, seed, capacityErrorRate: 0.5 });

@@ -9,6 +9,7 @@ import { startSimAgent, type SimAgent, type SimAgentTiming } from './sim-agent.j
 import type { SimGithubRunnerSide } from './sim-github.js';
 import { errorMessage, silentLogger, simLogger, type SimLogger } from './sim-log.js';
 import { backoffMs, createTimerSet, sleep } from './timers.js';
+import { managedMachines } from './managed.js';
 
 /**
  * THE SIMULATED CLOUD (DESIGN section 6): the embedded default compute. No cloud account, no real machine: a
@@ -52,6 +53,12 @@ export interface SimCloudOptions {
   readonly spotInterruptionRate?: number;
   /** 0..1: share of launches refused with `RequestLimitExceeded`. Default 0. */
   readonly throttleRate?: number;
+  /**
+   * Behave like the emulators (moto) and unlike AWS: a second launch with the same commandId creates ANOTHER machine
+   * (tagged with the same commandId) instead of answering the first. Only the executor's commandId lookup then stands
+   * between a crash after a launch and a duplicate machine; the fault soak runs with it. Default false.
+   */
+  readonly ignoreClientToken?: boolean;
   readonly zones?: ReadonlyArray<string>;
   /** A failing report is retried: default 4 attempts, 200 ms doubling (then logged and dropped). */
   readonly reportRetry?: { readonly attempts?: number; readonly baseMs?: number };
@@ -72,6 +79,8 @@ export interface SimMachineSnapshot {
   readonly runnerName: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly launchedAt: string;
+  /** The job attempt the launch request names (null for a machine launched for no job, e.g. a pool member). */
+  readonly requestedFor: { readonly jobId: string; readonly attempt: number | null } | null;
   readonly jobId: string | null;
   readonly interrupted: boolean;
   readonly terminationReason: string | null;
@@ -99,6 +108,8 @@ interface MachineRecord {
   /** Decided once at the first boot: the fraction of the run at which this spot machine is interrupted. */
   interruptAt: number | null | undefined;
   interruptScheduled: boolean;
+  /** A warm-pool member launched for no job: its agent stands by for a config until the machine is stopped. */
+  poolMember: boolean;
   cancels: Array<() => void>;
   reports: Promise<void>;
 }
@@ -114,6 +125,7 @@ export const SIM_CLOUD_DEFAULTS = {
   capacityErrorRate: 0,
   spotInterruptionRate: 0,
   throttleRate: 0,
+  ignoreClientToken: false,
   refuseTypes: [] as ReadonlyArray<string>,
   zones: ['sim-1a', 'sim-1b', 'sim-1c'] as ReadonlyArray<string>,
 };
@@ -141,6 +153,7 @@ const settingsOf = (options: SimCloudOptions) => {
     capacityErrorRate: clamp01(s.capacityErrorRate),
     spotInterruptionRate: clamp01(s.spotInterruptionRate),
     throttleRate: clamp01(s.throttleRate),
+    ignoreClientToken: s.ignoreClientToken,
     refused: new Set(s.refuseTypes),
     zones: s.zones,
     reportAttempts: Math.max(1, s.reportRetry?.attempts ?? 4),
@@ -156,11 +169,13 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
   const settings = settingsOf(options);
   const { timing, bootDelayMs, noticeMs, capacityErrorRate, spotInterruptionRate, throttleRate, refused, zones } =
     settings;
-  const { reportAttempts, reportBaseMs } = settings;
+  const { reportAttempts, reportBaseMs, ignoreClientToken } = settings;
   const timers = createTimerSet();
   const closed = new AbortController();
   const byMachineId = new Map<string, MachineRecord>();
   const byCommandId = new Map<string, MachineRecord>();
+  /** With ignoreClientToken: the second and later machines launched under a commandId (and so a machineId). */
+  const duplicates: MachineRecord[] = [];
   const pendingReports = new Set<Promise<void>>();
   const agentConfigured = options.runnerConfigs !== undefined && options.github !== undefined;
 
@@ -173,6 +188,7 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
       refuseTypes: [...refused],
       spotInterruptionRate,
       throttleRate,
+      ignoreClientToken,
       agent: agentConfigured,
     },
     'SIMULATED cloud: no real machines are started',
@@ -242,7 +258,7 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
   const scheduleInterruption = (record: MachineRecord, withinMs: number): void => {
     if (record.interruptAt === null || record.interruptAt === undefined || record.interruptScheduled) return;
     record.interruptScheduled = true;
-    later(record, Math.round(record.interruptAt * withinMs), () => void interrupt(record.snapshot.machineId));
+    later(record, Math.round(record.interruptAt * withinMs), () => void interruptRecord(record));
   };
 
   const startAgent = (record: MachineRecord): void => {
@@ -258,7 +274,8 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
       github: options.github,
       random,
       logger: agentLog,
-      timing,
+      // A pool member waits for its claim however long it idles; the pool's reconciler decides when it goes.
+      timing: record.poolMember ? { ...timing, configWaitMs: Number.POSITIVE_INFINITY } : timing,
       closed: closed.signal,
       report: (observation) => report(record, observation),
       onJobStarted: (job, durationMs) => {
@@ -286,9 +303,9 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
     });
   };
 
-  const interrupt = async (machineId: string): Promise<boolean> => {
-    const record = byMachineId.get(machineId);
+  const interruptRecord = (record: MachineRecord | undefined): boolean => {
     if (record === undefined || record.snapshot.state === 'terminated' || record.snapshot.interrupted) return false;
+    const { machineId } = record.snapshot;
     const pod = record.snapshot.kind === 'pod';
     if (!pod && record.snapshot.capacity !== 'spot') {
       log.warn({ machineId }, 'on-demand machines are not interrupted');
@@ -305,6 +322,8 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
 
     return true;
   };
+
+  const interrupt = async (machineId: string): Promise<boolean> => interruptRecord(byMachineId.get(machineId));
 
   const capacityFailure = (command: ProvisionCommand, zone: string): LaunchFailure | null => {
     if (command.type !== 'LaunchMachine') return null;
@@ -347,6 +366,7 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
         runnerName: request.runnerName,
         tags: { [COMMAND_ID_TAG]: command.commandId, [MACHINE_ID_TAG]: machineId, 'runs-fleet:sim': 'true' },
         launchedAt: new Date().toISOString(),
+        requestedFor: request.jobId === null ? null : { jobId: request.jobId, attempt: request.attempt },
         jobId: null,
         interrupted: false,
         terminationReason: null,
@@ -354,15 +374,28 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
       agent: null,
       interruptAt: undefined,
       interruptScheduled: false,
+      poolMember: request.pool !== null && request.jobId === null,
       cancels: [],
       reports: Promise.resolve(),
     };
   };
 
+  const keep = (record: MachineRecord, twin: boolean): void => {
+    const { machineId, commandId } = record.snapshot;
+    if (!twin) {
+      byMachineId.set(machineId, record);
+      byCommandId.set(commandId, record);
+
+      return;
+    }
+    log.warn({ machineId, commandId }, 'ClientToken ignored: a second machine for one commandId');
+    duplicates.push(record);
+  };
+
   const launch = async (command: ProvisionCommand): Promise<E.Either<LaunchFailure, LaunchedMachine>> => {
     // Like EC2's ClientToken: the same commandId gets the same machine back, whatever its state now.
     const existing = byCommandId.get(command.commandId);
-    if (existing !== undefined) return E.right(toLaunched(existing));
+    if (existing !== undefined && !ignoreClientToken) return E.right(toLaunched(existing));
     if (closed.signal.aborted) throw new Error('simulated cloud is closed');
     if (throttleRate > 0 && random() < throttleRate) {
       log.warn({ commandId: command.commandId }, 'simulated throttling: launch refused');
@@ -386,8 +419,7 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
     }
     const { machineId, request } = command.data;
     const record = newRecord(command, zone);
-    byMachineId.set(machineId, record);
-    byCommandId.set(command.commandId, record);
+    keep(record, existing !== undefined);
     log.info(
       {
         machineId,
@@ -407,6 +439,8 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
     for (const id of machineIds) {
       const record = byMachineId.get(id);
       if (record !== undefined) act(record);
+      // A machine and its duplicates carry one machineId tag: acting on the tag reaches all of them.
+      for (const twin of duplicates) if (twin.snapshot.machineId === id) act(twin);
     }
   };
 
@@ -435,14 +469,15 @@ export const createSimCloud = (options: SimCloudOptions): SimCloud => {
         boot(record, 'MachineStarted');
       }),
     interrupt,
-    machines: () => [...byMachineId.values()].map((record) => record.snapshot),
+    machines: () => [...byMachineId.values(), ...duplicates].map((record) => record.snapshot),
+    listManaged: async () => managedMachines([...byMachineId.values(), ...duplicates].map((record) => record.snapshot)),
     settled: async () => {
       while (pendingReports.size > 0) await Promise.allSettled([...pendingReports]);
     },
     close: () => {
       closed.abort();
       timers.clear();
-      for (const record of byMachineId.values()) record.cancels.length = 0;
+      for (const record of [...byMachineId.values(), ...duplicates]) record.cancels.length = 0;
     },
   };
 };

@@ -158,6 +158,18 @@ export const createSimGithub = (options: SimGithubOptions): SimGithub => {
   let webhookUrl = options.webhookUrl;
 
   const jobs = new Map<string, SimJob>();
+  /** The queued jobs, oldest first: what dispatch scans (a soak holds thousands of finished jobs). */
+  const queued = new Map<string, SimJob>();
+  const put = (job: SimJob): void => {
+    jobs.set(job.id, job);
+    if (job.status === 'queued') queued.set(job.id, job);
+    else queued.delete(job.id);
+  };
+  const firstQueued = (accept: (job: SimJob) => boolean): SimJob | undefined => {
+    for (const job of queued.values()) if (accept(job)) return job;
+
+    return undefined;
+  };
   const runners = new Map<number, SimRunner>();
   let nextJobId = randomInt(random, 10_000_000_000, 11_000_000_000);
   let nextRunId = randomInt(random, 5_000_000_000, 6_000_000_000);
@@ -220,15 +232,27 @@ export const createSimGithub = (options: SimGithubOptions): SimGithub => {
 
   const update = (id: string, change: Partial<SimJob>): SimJob => {
     const job = { ...(jobs.get(id) as SimJob), ...change };
-    jobs.set(id, job);
+    put(job);
 
     return job;
   };
 
-  const runnerByName = (name: string): SimRunner | undefined =>
-    [...runners.values()].find((runner) => runner.name === name);
+  /** Runner ids by name (the last registration of a name), so a dispatch poll does not scan every runner. */
+  const idByName = new Map<string, number>();
+  const runnerByName = (name: string): SimRunner | undefined => {
+    const id = idByName.get(name);
 
-  const setRunner = (runner: SimRunner): void => void runners.set(runner.id, runner);
+    return id === undefined ? undefined : runners.get(id);
+  };
+
+  const setRunner = (runner: SimRunner): void => {
+    runners.set(runner.id, runner);
+    idByName.set(runner.name, runner.id);
+  };
+  const dropRunner = (runner: SimRunner): void => {
+    runners.delete(runner.id);
+    if (idByName.get(runner.name) === runner.id) idByName.delete(runner.name);
+  };
 
   const createJob = (input: EnqueueInput & { readonly runAttempt?: number }): SimJob => {
     const job: SimJob = {
@@ -248,7 +272,7 @@ export const createSimGithub = (options: SimGithubOptions): SimGithub => {
       completedAt: null,
       origin: 'simulated',
     };
-    jobs.set(job.id, job);
+    put(job);
     log.info(
       { jobId: job.id, runId: job.runId, runAttempt: job.runAttempt, repo: job.repo, labels: job.labels },
       'simulated job queued',
@@ -282,7 +306,7 @@ export const createSimGithub = (options: SimGithubOptions): SimGithub => {
     if (seen.action !== 'queued' && seen.action !== 'in_progress' && seen.action !== 'completed') return 'ignored';
     const known = jobs.get(seen.id);
     if (known === undefined) {
-      jobs.set(seen.id, fromObserved(seen, seen.action));
+      put(fromObserved(seen, seen.action));
       log.info(
         { jobId: seen.id, action: seen.action, labels: seen.labels },
         'simulated GitHub learnt a job from a webhook',
@@ -334,11 +358,8 @@ export const createSimGithub = (options: SimGithubOptions): SimGithub => {
     const runner = runnerByName(runnerName);
     if (runner?.busy === true) return null;
     const scope = runner?.repo ?? null;
-    const job = [...jobs.values()].find(
-      (candidate) =>
-        candidate.status === 'queued' &&
-        (scope === null || candidate.repo === scope) &&
-        labelsMatch(candidate.labels, runnerLabels),
+    const job = firstQueued(
+      (candidate) => (scope === null || candidate.repo === scope) && labelsMatch(candidate.labels, runnerLabels),
     );
     if (job === undefined) return null;
     const taken = update(job.id, {
@@ -362,7 +383,7 @@ export const createSimGithub = (options: SimGithubOptions): SimGithub => {
     if (job === undefined) return;
     const runner = job.runnerName === null ? undefined : runnerByName(job.runnerName);
     // Ephemeral runners are removed by GitHub once their job is done (also one cancelled meanwhile).
-    if (runner !== undefined) runners.delete(runner.id);
+    if (runner !== undefined) dropRunner(runner);
     if (job.status === 'completed') return;
     const done = update(jobId, { status: 'completed', conclusion, completedAt: now() });
     log.info({ jobId, conclusion, runnerName: job.runnerName }, 'simulated job completed');
@@ -385,7 +406,7 @@ export const createSimGithub = (options: SimGithubOptions): SimGithub => {
       const stale = [...runners.values()].find((r) => r.name === runnerName && r.repo === ref.repo);
       if (stale !== undefined) {
         // GitHub answers 409; the App adapter deletes the stale registration and asks once more. Same here.
-        runners.delete(stale.id);
+        dropRunner(stale);
         log.warn({ runnerName, runnerId: stale.id }, 'runner name existed (409): stale registration replaced');
       }
       const runnerId = nextRunnerId++;
@@ -446,7 +467,7 @@ export const createSimGithub = (options: SimGithubOptions): SimGithub => {
         // GitHub answers 422 for a busy runner.
         throw new GithubFailureError({ kind: 'invalid', message: `runner ${runner.name} is still running a job` });
       }
-      runners.delete(runnerId);
+      dropRunner(runner);
     },
   };
 

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { LaunchRequest } from '../machine/launch-request.js';
-import { RequeueReason, FailureReason } from '../events/job-events.js';
+import { AssignmentSource, RequeueReason, FailureReason } from '../events/job-events.js';
 import { CauseRef, nullable } from '../shared/codecs.js';
 
 /**
@@ -16,7 +16,9 @@ export type LaunchMachine = t.TypeOf<typeof LaunchMachine>;
 
 const MachineIds = t.type({ machineIds: t.array(t.string), reason: t.string });
 export const StartMachines = commandCodec('StartMachines', MachineIds);
+export type StartMachines = t.TypeOf<typeof StartMachines>;
 export const StopMachines = commandCodec('StopMachines', MachineIds);
+export type StopMachines = t.TypeOf<typeof StopMachines>;
 export const TerminateMachines = commandCodec('TerminateMachines', MachineIds);
 export type TerminateMachines = t.TypeOf<typeof TerminateMachines>;
 
@@ -47,7 +49,11 @@ export const DeregisterRunner = commandCodec('DeregisterRunner', t.type({ repo: 
 // Carried out by the job decider (a conditional append to the job stream).
 export const AssignRunner = commandCodec(
   'AssignRunner',
-  t.type({ jobId: t.string, attempt: t.number, machineId: t.string, runnerName: t.string }),
+  t.intersection([
+    t.type({ jobId: t.string, attempt: t.number, machineId: t.string, runnerName: t.string }),
+    // Absent in commands recorded before warm pools: a cold start.
+    t.partial({ source: AssignmentSource }),
+  ]),
 );
 export type AssignRunner = t.TypeOf<typeof AssignRunner>;
 export const RequeueJob = commandCodec(
@@ -67,6 +73,24 @@ export const FailJob = commandCodec(
 );
 export type FailJob = t.TypeOf<typeof FailJob>;
 
+/**
+ * Carried out by a conditional append of `MachineClaimed` to the member's stream: one winner under concurrency. The
+ * member and its version are what the launch rule observed (for replay); the executor decides on its own fresh read.
+ */
+export const ClaimPoolMember = commandCodec(
+  'ClaimPoolMember',
+  t.type({
+    jobId: t.string,
+    attempt: t.number,
+    machineId: t.string,
+    expectedVersion: t.number,
+    pool: t.string,
+    label: t.string,
+    repo: nullable(t.string),
+  }),
+);
+export type ClaimPoolMember = t.TypeOf<typeof ClaimPoolMember>;
+
 export const Command = t.union([
   LaunchMachine,
   StartMachines,
@@ -80,6 +104,7 @@ export const Command = t.union([
   AssignRunner,
   RequeueJob,
   FailJob,
+  ClaimPoolMember,
 ]);
 export type Command = t.TypeOf<typeof Command>;
 export type CommandType = Command['type'];
@@ -91,6 +116,7 @@ export const commandTarget = (command: Command): string => {
     case 'CreateRunnerPod':
     case 'DeleteRunnerPod':
     case 'PrepareRunnerConfig':
+    case 'ClaimPoolMember':
       return `machine#${command.data.machineId}`;
     case 'StartMachines':
     case 'StopMachines':

@@ -83,6 +83,10 @@ export const RequeueReason = t.keyof({
   'launch-throttled': null,
   'runner-taken': null,
   'machine-lost': null,
+  /** A claimed warm-pool member could not serve (its start failed, or it ended before its runner started). */
+  'pool-member-failed': null,
+  /** No Kubernetes node could fit the runner pod in time: the job moves to the fallback backend (EC2). */
+  unschedulable: null,
 });
 export type RequeueReason = t.TypeOf<typeof RequeueReason>;
 
@@ -107,6 +111,10 @@ export const FailureReason = t.keyof({
   'budget-exhausted': null,
   'launch-refused': null,
   'no-capacity': null,
+  /** Housekeeping asked GitHub about a job that stayed without news: GitHub no longer knows it. */
+  'gone-at-github': null,
+  /** No Kubernetes node could fit the runner pod in time, and no other backend is configured. */
+  unschedulable: null,
 });
 export type FailureReason = t.TypeOf<typeof FailureReason>;
 
@@ -116,6 +124,16 @@ export const JobFailed = eventCodec(
   t.type({ attempt: t.number, reason: FailureReason, message: t.string }),
 );
 export type JobFailed = t.TypeOf<typeof JobFailed>;
+
+/**
+ * The attempt's warm-pool claim lost (another job claimed the member first, or it was being stopped): a visible
+ * detour, after which the attempt cold-starts.
+ */
+export const PoolClaimMissed = eventCodec(
+  'PoolClaimMissed',
+  t.type({ attempt: t.number, machineId: t.string, pool: t.string, reason: t.string }),
+);
+export type PoolClaimMissed = t.TypeOf<typeof PoolClaimMissed>;
 
 export const JobEvent = t.union([
   JobQueued,
@@ -129,5 +147,6 @@ export const JobEvent = t.union([
   JobRunnerLost,
   JobRerunRequested,
   JobFailed,
+  PoolClaimMissed,
 ]);
 export type JobEvent = t.TypeOf<typeof JobEvent>;

@@ -109,14 +109,20 @@ const assign = (cmd: AssignRunner, state: JobState): Decision => {
     return E.left({ code: 'job.not-provisioning', message: `job is ${state.status}; machine ${machineId} not needed` });
   }
 
-  return E.right([{ type: 'RunnerAssigned', data: { attempt, machineId, runnerName, source: 'cold-start' } }]);
+  const source = cmd.data.source ?? 'cold-start';
+
+  return E.right([{ type: 'RunnerAssigned', data: { attempt, machineId, runnerName, source } }]);
 };
 
 const LOST_WHILE_RUNNING: ReadonlySet<RequeueReason> = new Set(['spot-interruption', 'node-disruption']);
 
-/** After a spot loss the job runs on-demand (DESIGN section 3); a runner taken by a sibling keeps its capacity. */
+/**
+ * After a spot loss the job runs on-demand (DESIGN section 3); a runner taken by a sibling keeps its capacity, and so
+ * does a job moved off Kubernetes because no node could fit its pod (that says nothing about spot capacity).
+ */
+const KEEPS_CAPACITY: ReadonlySet<RequeueReason> = new Set(['runner-taken', 'unschedulable']);
 const nextCapacity = (reason: RequeueReason, state: JobState): Capacity =>
-  reason === 'runner-taken' ? (state.capacity ?? 'spot') : 'on-demand';
+  KEEPS_CAPACITY.has(reason) ? (state.capacity ?? 'spot') : 'on-demand';
 
 const requeue = (cmd: RequeueJob, state: JobState): Decision => {
   const { attempt, reason, machineId, detail } = cmd.data;

@@ -31,6 +31,10 @@ export interface JobState {
   readonly runnerLost: boolean;
   readonly rerunRequested: boolean;
   readonly conclusion: string | null;
+  /** A warm-pool detour happened (a claim missed, or a claimed member failed): later attempts cold-start. */
+  readonly poolBypassed: boolean;
+  /** A runner pod for this job could not be scheduled: later attempts go to the fallback backend (EC2). */
+  readonly backendFallback: boolean;
   /** Stream versions of the events later commands are caused by: commandIds derive from them. */
   readonly requestVersion: number;
   readonly completedVersion: number;
@@ -53,6 +57,8 @@ export const initialJobState: JobState = {
   runnerLost: false,
   rerunRequested: false,
   conclusion: null,
+  poolBypassed: false,
+  backendFallback: false,
   requestVersion: 0,
   completedVersion: 0,
 };
@@ -135,8 +141,12 @@ export const evolveJob = (state: JobState, event: JobEvent, version: number): Jo
         machineId: null,
         ownRequeues: state.ownRequeues + (own ? 1 : 0),
         infraRequeues: state.infraRequeues + (own ? 0 : 1),
+        poolBypassed: state.poolBypassed || event.data.reason === 'pool-member-failed',
+        backendFallback: state.backendFallback || event.data.reason === 'unschedulable',
       };
     }
+    case 'PoolClaimMissed':
+      return event.data.attempt === state.attempt ? { ...state, poolBypassed: true } : state;
     case 'JobRunnerLost':
       return { ...state, runnerLost: true };
     case 'JobRerunRequested':

@@ -48,12 +48,12 @@ const toJobSpec = (origin: LabelOrigin, spec: ParsedSpec, instanceTypes: Readonl
 });
 
 /**
- * Completes a parsed spec with its EC2 instance types. Resolution is for EC2 only: a k8s pod is sized from the spec
- * itself, so `backend=k8s` never rejects here.
+ * Completes a parsed spec with its EC2 instance types. A k8s pod is sized from the spec itself, so `backend=k8s` never
+ * rejects here; its types are still resolved, for the EC2 fallback of a pod no node can fit.
  */
 export const resolveSpec = (origin: LabelOrigin, spec: ParsedSpec): E.Either<LabelRejection, JobSpec> => {
-  if (spec.backend === 'k8s') return E.right(toJobSpec(origin, spec, []));
   const types = selectInstanceTypes(spec).map((it) => it.name);
+  if (spec.backend === 'k8s') return E.right(toJobSpec(origin, spec, types));
 
   return types.length === 0
     ? E.left(noMatchingInstanceTypes(`no instance types match ${describe(spec)}`))

@@ -36,6 +36,10 @@ export type Observation =
       readonly type: 'SpotInterruptionWarned';
       readonly data: { readonly cloudId: string; readonly kind: 'spot-interruption' | 'node-disruption' };
     }
+  | {
+      readonly type: 'MachineUnschedulable';
+      readonly data: { readonly cloudId: string; readonly message: string; readonly since: string };
+    }
   | { readonly type: 'MachineTerminated'; readonly data: { readonly cloudId: string | null; readonly reason: string } };
 
 export const observeMachine = (observation: Observation, state: MachineState): ReadonlyArray<MachineEvent> => {
@@ -50,6 +54,8 @@ export const observeMachine = (observation: Observation, state: MachineState): R
       return state.runnerRegistered ? [] : [observation];
     case 'SpotInterruptionWarned':
       return state.interrupted ? [] : [observation];
+    case 'MachineUnschedulable':
+      return state.unschedulable !== null || state.status === 'running' ? [] : [observation];
     case 'MachineTerminated':
       return [{ type: 'MachineTerminated', data: { ...observation.data, command: null } }];
   }

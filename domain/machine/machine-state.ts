@@ -1,5 +1,5 @@
 import type { MachineEvent } from '../events/machine-events.js';
-import type { ProvisionCommand } from '../commands/commands.js';
+import type { Command, ProvisionCommand } from '../commands/commands.js';
 import type { Capacity } from '../shared/codecs.js';
 
 /** The state of one machine, folded from its own stream. */
@@ -31,6 +31,18 @@ export interface MachineState {
   readonly interruptedVersion: number;
   readonly interruptionKind: 'spot-interruption' | 'node-disruption' | null;
   readonly terminatedVersion: number;
+  /** A runner pod no node could fit past the deadline (`MachineUnschedulable`): the scheduler's reason. */
+  readonly unschedulable: { readonly message: string; readonly since: string } | null;
+  readonly unschedulableVersion: number;
+  /** The warm pool this machine was launched for (null: a cold start). */
+  readonly pool: string | null;
+  /** Set when a pool member is claimed for a job (`MachineClaimed`); the runner registers under the job's label. */
+  readonly claim: { readonly label: string; readonly repo: string | null } | null;
+  readonly claimedVersion: number;
+  /** A pool stop or terminate fenced this member before acting (`MachineRetiring`); no claim may win then. */
+  readonly retiring: { readonly action: 'stop' | 'terminate'; readonly command: Command } | null;
+  readonly startFailed: boolean;
+  readonly startFailedVersion: number;
 }
 
 export const initialMachineState: MachineState = {
@@ -56,6 +68,14 @@ export const initialMachineState: MachineState = {
   interruptedVersion: 0,
   interruptionKind: null,
   terminatedVersion: 0,
+  unschedulable: null,
+  unschedulableVersion: 0,
+  pool: null,
+  claim: null,
+  claimedVersion: 0,
+  retiring: null,
+  startFailed: false,
+  startFailedVersion: 0,
 };
 
 const unlessTerminated = (state: MachineState, status: MachineStatus): MachineStatus =>
@@ -77,6 +97,7 @@ export const evolveMachine = (state: MachineState, event: MachineEvent, version:
         attempt: request.attempt,
         runnerName: request.runnerName,
         requestedVersion: version,
+        pool: request.pool,
       };
     }
     case 'MachineLaunchRetried':
@@ -95,10 +116,29 @@ export const evolveMachine = (state: MachineState, event: MachineEvent, version:
       return { ...state, status: unlessTerminated(state, 'failed'), failure, failedVersion: version };
     }
     case 'MachineRunning':
-    case 'MachineStarted':
-      return { ...state, status: unlessTerminated(state, 'running'), cloudId: state.cloudId ?? event.data.cloudId };
-    case 'MachineStopped':
-      return { ...state, status: unlessTerminated(state, 'stopped') };
+    case 'MachineStarted': {
+      const retiring = state.retiring?.action === 'stop' ? null : state.retiring;
+      const status = unlessTerminated(state, 'running');
+
+      return { ...state, status, cloudId: state.cloudId ?? event.data.cloudId, retiring, startFailed: false };
+    }
+    case 'MachineStopped': {
+      const retiring = state.retiring?.action === 'stop' ? null : state.retiring;
+
+      return { ...state, status: unlessTerminated(state, 'stopped'), retiring };
+    }
+    case 'MachineClaimed': {
+      if (state.claimedVersion > 0) return state;
+      const { jobId, attempt, runnerName, label, repo } = event.data;
+
+      return { ...state, jobId, attempt, runnerName, claim: { label, repo }, claimedVersion: version };
+    }
+    case 'MachineRetiring':
+      return state.retiring?.action === 'terminate'
+        ? state
+        : { ...state, retiring: { action: event.data.action, command: event.data.command } };
+    case 'MachineStartFailed':
+      return { ...state, startFailed: true, startFailedVersion: version };
     case 'RunnerConfigPrepared':
       return { ...state, configPrepared: true };
     case 'RunnerRegistered':
@@ -107,12 +147,35 @@ export const evolveMachine = (state: MachineState, event: MachineEvent, version:
       if (state.interrupted) return state;
 
       return { ...state, interrupted: true, interruptedVersion: version, interruptionKind: event.data.kind };
+    case 'MachineUnschedulable':
+      if (state.unschedulable !== null) return state;
+
+      return {
+        ...state,
+        unschedulable: { message: event.data.message, since: event.data.since },
+        unschedulableVersion: version,
+      };
+    // Housekeeping decisions change nothing here: what they do is recorded by the outcome events that follow.
+    case 'MachineUnconfirmed':
+    case 'MachineOrphaned':
+    case 'GhostRunnerFound':
+    case 'GhostRunnerDeleted':
+      return state;
     case 'MachineTerminated':
       if (state.status === 'terminated') return state;
 
       return { ...state, status: 'terminated', terminationReason: event.data.reason, terminatedVersion: version };
   }
 };
+
+/** A warm-pool member nobody has claimed, not fenced for a stop or terminate, in a state a job can use. */
+export const isClaimable = (state: MachineState): boolean =>
+  state.pool !== null &&
+  !(state.claimedVersion > 0) &&
+  state.jobId === null &&
+  (state.retiring ?? null) === null &&
+  !state.startFailed &&
+  (state.status === 'launched' || state.status === 'running' || state.status === 'stopped');
 
 /** Whether a launch has a recorded outcome (launched or failed): the executor's and `resume`'s shared test. */
 export const launchSettled = (state: MachineState): boolean =>

@@ -10,7 +10,8 @@ import type {
   RerunJob,
   TerminateMachines,
 } from '../commands/commands.js';
-import type { RequeueReason } from '../events/job-events.js';
+import type { FailureReason, RequeueReason } from '../events/job-events.js';
+import type { Backend } from '../shared/codecs.js';
 import type { JobState } from '../job/job-state.js';
 import { runnerNameFor, type LaunchRequest } from '../machine/launch-request.js';
 import type { MachineState } from '../machine/machine-state.js';
@@ -43,16 +44,25 @@ export const machineIdForAttempt = (job: JobState): string | null =>
     ? null
     : commandIdFor({ streamId: jobStreamId(job.jobId), version: job.requestVersion }, INTENT.launch);
 
+/** The label's backend, else the default; after an unschedulable pod, the fallback backend when there is one. */
+export const backendFor = (views: ProcessViews, job: JobState): Backend => {
+  const fallback = views.settings.fallbackBackend ?? null;
+  if (job.backendFallback && fallback !== null) return fallback;
+
+  return job.spec?.backend ?? views.settings.defaultBackend;
+};
+
 export const launchFor = (views: ProcessViews, job: JobState, now: string): ProvisionCommand | null => {
   const machineId = machineIdForAttempt(job);
   if (machineId === null || job.spec === null || job.jobId === null) return null;
   const spec = job.spec;
-  const backend = spec.backend ?? views.settings.defaultBackend;
+  const backend = backendFor(views, job);
   const wantsSpot = job.capacity === 'spot' && spotAllowed(views.breaker, spec.instanceTypes[0], now);
   const request: LaunchRequest = {
     backend,
     capacity: wantsSpot ? 'spot' : 'on-demand',
-    instanceTypes: [...spec.instanceTypes],
+    // A pod is sized from the spec; the types are for EC2 (also when a job falls back to it).
+    instanceTypes: backend === 'k8s' ? [] : [...spec.instanceTypes],
     arch: spec.arch,
     cpu: spec.cpu,
     ramGiB: spec.ram,
@@ -76,13 +86,17 @@ export const prepareConfigFor = (machine: MachineState, job: JobState | undefine
   const launch = machine.launch;
   if (launch === null || machine.machineId === null) return null;
   const { request } = launch.data;
-  const cause = { streamId: machineStreamId(machine.machineId), version: machine.requestedVersion };
+  // A claimed pool member registers under the job's own label (SPEC lesson 2), caused by its claim.
+  // Views stored before warm pools have no `claim` field at all.
+  const claim = machine.claim ?? null;
+  const version = claim === null ? machine.requestedVersion : machine.claimedVersion;
+  const cause = { streamId: machineStreamId(machine.machineId), version };
 
   return command<PrepareRunnerConfig>('PrepareRunnerConfig', cause, INTENT.prepareConfig, {
     machineId: machine.machineId,
-    jobId: request.jobId,
-    repo: request.repo,
-    label: request.label,
+    jobId: claim === null ? request.jobId : machine.jobId,
+    repo: claim === null ? request.repo : claim.repo,
+    label: claim === null ? request.label : claim.label,
     runnerName: request.runnerName,
     installationId: job?.installationId ?? null,
   });
@@ -90,13 +104,17 @@ export const prepareConfigFor = (machine: MachineState, job: JobState | undefine
 
 export const assignFor = (machine: MachineState): AssignRunner | null => {
   if (machine.machineId === null || machine.jobId === null || machine.attempt === null) return null;
-  const cause = { streamId: machineStreamId(machine.machineId), version: machine.launchedVersion };
+  const warm = machine.claimedVersion > 0;
+  const version = warm ? machine.claimedVersion : machine.launchedVersion;
+  const cause = { streamId: machineStreamId(machine.machineId), version };
 
   return command<AssignRunner>('AssignRunner', cause, INTENT.assign, {
     jobId: machine.jobId,
     attempt: machine.attempt,
     machineId: machine.machineId,
     runnerName: machine.runnerName ?? runnerNameFor(machine.machineId),
+    // Only warm assignments carry the field, so cold-start commands keep their recorded shape.
+    ...(warm ? { source: 'warm-pool' as const } : {}),
   });
 };
 
@@ -115,15 +133,15 @@ export const requeueFor = (job: JobState, cause: Cause, input: RequeueInput): Re
         ...input,
       });
 
-export const failFor = (job: JobState, cause: Cause, message: string): FailJob | null =>
+export const failFor = (
+  job: JobState,
+  cause: Cause,
+  message: string,
+  reason: FailureReason = 'launch-refused',
+): FailJob | null =>
   job.jobId === null
     ? null
-    : command<FailJob>('FailJob', cause, INTENT.fail, {
-        jobId: job.jobId,
-        attempt: job.attempt,
-        reason: 'launch-refused',
-        message,
-      });
+    : command<FailJob>('FailJob', cause, INTENT.fail, { jobId: job.jobId, attempt: job.attempt, reason, message });
 
 export const terminateFor = (machine: MachineState, cause: Cause, reason: string): TerminateMachines | null =>
   machine.machineId === null

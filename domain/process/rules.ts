@@ -5,6 +5,7 @@ import type { MachineState } from '../machine/machine-state.js';
 import { machineStreamId } from '../shared/ids.js';
 import {
   assignFor,
+  backendFor,
   failFor,
   launchFor,
   machineIdForAttempt,
@@ -14,6 +15,9 @@ import {
   terminateFor,
 } from './command-builders.js';
 import type { ProcessViews } from './process-views.js';
+import { pickMember } from '../pool/claim.js';
+import { claimFor, pendingPoolCommands, startClaimedFor } from '../pool/pool-commands.js';
+import type { PoolState } from '../pool/pool-state.js';
 
 /**
  * The process's rules, each a pure "what is still to be done for this entity" over the read models. `react` runs the
@@ -23,6 +27,13 @@ import type { ProcessViews } from './process-views.js';
 
 /** The termination reason recorded for a machine the cloud no longer knows (found missing after a restart). */
 export const VANISHED = 'vanished';
+
+/** The termination reason housekeeping records for a machine whose runner never took its job (SPEC section 6). */
+export const RUNNER_UNCONFIRMED = 'runner-unconfirmed';
+const REQUEUE_REASON_BY_TERMINATION: Readonly<Record<string, RequeueReason>> = {
+  [VANISHED]: 'machine-lost',
+  [RUNNER_UNCONFIRMED]: 'runner-unconfirmed',
+};
 
 type Rule<T> = (views: ProcessViews, entity: T, now: string) => ReadonlyArray<Command>;
 const some = (command: Command | null): ReadonlyArray<Command> => (command === null ? [] : [command]);
@@ -67,13 +78,32 @@ export const isNeeded = (views: ProcessViews, machine: MachineState): boolean =>
 
 // ---- job rules
 
+/**
+ * A job naming a warm pool claims an idle member of it instead of launching (DESIGN section 3), unless the attempt
+ * already holds one, or a pool detour happened (then it cold-starts). 'cold' when no member can serve.
+ */
+const warmStart = (views: ProcessViews, job: JobState): ReadonlyArray<Command> | 'cold' => {
+  const claim = job.jobId === null ? undefined : views.poolClaim?.(job.jobId);
+  if (claim !== undefined && claim.attempt === job.attempt) return [];
+  const name = job.spec?.pool ?? null;
+  const backend = backendFor(views, job);
+  if (name === null || job.poolBypassed || backend === 'k8s') return 'cold';
+  const pool = views.pool?.(name);
+  if (pool === undefined || pool.config === null || pool.removed) return 'cold';
+  const member = pickMember(pool.members.flatMap((id) => views.machine(id) ?? []));
+  if (member === null) return 'cold';
+
+  return some(claimFor(job, member, views.machine(member.machineId)?.version ?? 0));
+};
+
 export const launchRule: Rule<JobState> = (views, job, now) => {
   if (job.status !== 'provisioning') return [];
   const machineId = machineIdForAttempt(job);
   const machine = machineId === null ? undefined : views.machine(machineId);
   if (machine !== undefined && machine.status !== 'unknown') return [];
+  const warm = warmStart(views, job);
 
-  return some(launchFor(views, job, now));
+  return warm === 'cold' ? some(launchFor(views, job, now)) : warm;
 };
 
 export const rerunRule: Rule<JobState> = (_views, job) =>
@@ -84,7 +114,10 @@ export const rerunRule: Rule<JobState> = (_views, job) =>
 // ---- machine rules
 
 export const prepareConfigRule: Rule<MachineState> = (views, machine) => {
-  const live = machine.status === 'requested' || machine.status === 'launched' || machine.status === 'running';
+  // A claimed stopped member gets its config while it starts.
+  const claimedStopped = machine.claimedVersion > 0 && machine.status === 'stopped';
+  const live =
+    machine.status === 'requested' || machine.status === 'launched' || machine.status === 'running' || claimedStopped;
   if (!live || machine.configPrepared || machine.jobId === null) return [];
 
   return some(prepareConfigFor(machine, jobOf(views, machine)));
@@ -146,7 +179,8 @@ export const stillQueuedRule: Rule<MachineState> = (views, machine) => {
   if (!isWaitingFor(job, machine)) return [];
   const detail = `machine ${machine.machineId ?? ''} ended (${machine.terminationReason ?? 'unknown'}) before its job started`;
   // A machine the cloud no longer knows was lost to us, not failed by its job: that does not spend the job's budget.
-  const reason = machine.terminationReason === VANISHED ? 'machine-lost' : 'still-queued';
+  // A runner housekeeping found unconfirmed is the job's own failure too, named so the requeue says why.
+  const reason = REQUEUE_REASON_BY_TERMINATION[machine.terminationReason ?? ''] ?? 'still-queued';
 
   return some(
     requeueFor(job, cause(machine, machine.terminatedVersion), { reason, machineId: machine.machineId, detail }),
@@ -164,6 +198,53 @@ export const runnerTakenRule: Rule<MachineState> = (views, machine) => {
   return some(requeueFor(job, taken.cause, { reason: 'runner-taken', machineId: machine.machineId, detail }));
 };
 
+// ---- warm-pool rules
+
+/** A member claimed while stopped is started for its job; after `MachineStarted` the assign rule takes over. */
+export const claimedStartRule: Rule<MachineState> = (views, machine) => {
+  if (!(machine.claimedVersion > 0) || machine.status !== 'stopped' || machine.startFailed) return [];
+
+  return isWaitingFor(jobOf(views, machine), machine) ? some(startClaimedFor(machine)) : [];
+};
+
+/** A claimed member the cloud would not start unwinds visibly: the job is requeued and cold-starts. */
+export const poolMemberFailedRule: Rule<MachineState> = (views, machine) => {
+  const job = jobOf(views, machine);
+  if (!(machine.claimedVersion > 0) || !machine.startFailed || !isWaitingFor(job, machine)) return [];
+  const detail = `pool member ${machine.machineId ?? ''} could not be started: ${machine.failure?.message ?? 'start failed'}`;
+
+  return some(
+    requeueFor(job, cause(machine, machine.startFailedVersion), {
+      reason: 'pool-member-failed',
+      machineId: machine.machineId,
+      detail,
+    }),
+  );
+};
+
+/**
+ * A runner pod no node could fit past the deadline (issue 8): the job moves to the fallback backend (EC2) when one is
+ * configured, else fails visibly with the scheduler's reason. The pod, no longer needed, is then deleted by
+ * `terminateRule` on the job's requeue or failure.
+ */
+export const unschedulableRule: Rule<MachineState> = (views, machine) => {
+  const job = jobOf(views, machine);
+  if (machine.unschedulable === null || machine.status === 'terminated' || !isWaitingFor(job, machine)) return [];
+  const at = cause(machine, machine.unschedulableVersion);
+  const { message, since } = machine.unschedulable;
+  const fallback = views.settings.fallbackBackend ?? null;
+  const requested = machine.launch?.data.request.backend ?? null;
+  const detail = `runner pod unschedulable since ${since}: ${message}`;
+  if (fallback === null || fallback === requested || job.backendFallback) {
+    return some(failFor(job, at, `${detail} (no other backend to fall back to)`, 'unschedulable'));
+  }
+
+  return some(requeueFor(job, at, { reason: 'unschedulable', machineId: machine.machineId, detail }));
+};
+
+/** The commands of a pool's last reconcile whose effect is not recorded yet. */
+export const poolRule: Rule<PoolState> = (views, pool) => pendingPoolCommands(pool, (id) => views.machine(id));
+
 export const MACHINE_RULES: ReadonlyArray<Rule<MachineState>> = [
   launchRetryRule,
   prepareConfigRule,
@@ -173,5 +254,9 @@ export const MACHINE_RULES: ReadonlyArray<Rule<MachineState>> = [
   interruptedRule,
   stillQueuedRule,
   runnerTakenRule,
+  claimedStartRule,
+  poolMemberFailedRule,
+  unschedulableRule,
 ];
+export const POOL_RULES: ReadonlyArray<Rule<PoolState>> = [poolRule];
 export const JOB_RULES: ReadonlyArray<Rule<JobState>> = [launchRule, rerunRule];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * DESIGN section 3: a commandId is a hash of its cause (stream and version of the event) and an intent key, never of a
@@ -31,8 +31,17 @@ const base32 = (bytes: Uint8Array, length: number): string => {
   return out;
 };
 
-export const commandIdFor = (cause: Cause, intent: string): string => {
-  const digest = createHash('sha256').update(`${cause.streamId}\u0000${cause.version}\u0000${intent}`).digest();
+/**
+ * The last input and its id: one decision asks for the same id several times (the launch, the machine it names, the
+ * rule checking its effect), and replay makes millions of decisions. A pure function's memo changes no answer.
+ */
+let last = { key: '', id: '' };
 
-  return base32(digest, COMMAND_ID_LENGTH);
+export const commandIdFor = (cause: Cause, intent: string): string => {
+  const key = `${cause.streamId}\u0000${cause.version}\u0000${intent}`;
+  if (key === last.key) return last.id;
+  const id = base32(hash('sha256', key, 'buffer'), COMMAND_ID_LENGTH);
+  last = { key, id };
+
+  return id;
 };

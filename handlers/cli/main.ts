@@ -7,6 +7,7 @@ import { registerSimCloudCommand } from './sim-cloud-command.js';
 import { registerEventsCommand } from './events-command.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerExplainCommand } from './explain-command.js';
+import { registerPoolsCommand } from './pools-command.js';
 
 export interface CliOutput {
   readonly stdout: (text: string) => void;
@@ -38,6 +39,7 @@ export const main = async (argv: ReadonlyArray<string>, output: CliOutput = proc
   registerEventsCommand(program, { ...io, stderr: output.stderr });
   registerReplayCommand(program, { ...io, stderr: output.stderr });
   registerExplainCommand(program, { ...io, stderr: output.stderr });
+  registerPoolsCommand(program, { ...io, stderr: output.stderr });
   try {
     await program.parseAsync([...argv]);
   } catch (e) {

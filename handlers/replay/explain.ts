@@ -128,17 +128,34 @@ const detourOf = (ctx: Context, step: ReplayStep): string | null => {
     case 'JobRejected':
       return `rejected ${when}: ${e.data.code}: ${e.data.message}`;
     case 'JobRequeued': {
-      const again = e.data.reason === 'runner-taken' ? '; re-dispatched' : '';
+      const again =
+        e.data.reason === 'runner-taken' ? '; re-dispatched' : e.data.reason === 'unschedulable' ? '; moved to EC2' : '';
       return `requeued ${when} (attempt ${String(e.data.attempt)}): ${e.data.reason}: ${e.data.detail}${again}`;
     }
     case 'JobRunnerLost':
       return `runner lost ${when} (attempt ${String(e.data.attempt)}): ${e.data.reason}`;
+    case 'PoolClaimMissed':
+      return (
+        `warm-pool claim of member ${e.data.machineId} (pool ${e.data.pool}) missed ${when} ` +
+        `(attempt ${String(e.data.attempt)}): ${e.data.reason}; cold-started instead`
+      );
     case 'JobFailed':
       return `failed ${when}: ${e.data.reason}: ${e.data.message}`;
     case 'MachineLaunchFailed':
       return launchFailure(ctx, step, e);
     case 'SpotInterruptionWarned':
       return `${e.data.kind} warning for ${e.data.cloudId} ${when}`;
+    case 'MachineUnschedulable':
+      return `runner pod ${e.data.cloudId} unschedulable since ${clock(e.data.since)} (${when}): ${e.data.message}`;
+    // Housekeeping decisions (handlers/housekeeping), recorded on the machine stream before they act.
+    case 'MachineUnconfirmed':
+      return `housekeeping ${when}: runner of machine ${e.data.command.data.machineIds.join(',')} took no job in ${String(e.data.minutes)} min (attempt ${String(e.data.attempt)}); terminating it`;
+    case 'MachineOrphaned':
+      return `housekeeping ${when}: ${e.data.cloudId} orphaned (${e.data.reason}, idle ${String(e.data.minutes)} min); terminating it`;
+    case 'GhostRunnerFound':
+      return `housekeeping ${when}: offline runner ${e.data.runnerName} (#${String(e.data.runnerId)}) left by a ${e.data.machineStatus} machine; deregistering it`;
+    case 'GhostRunnerDeleted':
+      return `housekeeping ${when}: runner #${String(e.data.runnerId)} deregistered${e.data.note === null ? '' : ` (${e.data.note})`}`;
     case 'JobStarted':
       return step.streamId === jobStreamId(ctx.jobId) ? ranElsewhere(ctx, e) : null;
     default:

@@ -10,6 +10,8 @@ import { executeLaunch } from '../app/executors/launch-executor.js';
 import { prepareRunnerConfigExecutor } from '../app/executors/prepare-runner-config-executor.js';
 import { rerunJobExecutor } from '../app/executors/rerun-job-executor.js';
 import { executeTerminate } from '../app/executors/terminate-executor.js';
+import { executeClaim } from '../pools/claim-executor.js';
+import { executePoolRetire, executePoolStart, isPoolCommand } from '../pools/power-executors.js';
 
 /** Which executor carries out which command: the one table a composition root needs. */
 export interface ExecutorDeps {
@@ -37,7 +39,19 @@ export const buildExecutors = (deps: ExecutorDeps): Partial<Record<CommandType, 
     LaunchMachine: launch,
     CreateRunnerPod: launch,
     TerminateMachines: async (command) => {
-      if (command.type === 'TerminateMachines') await executeTerminate(store, compute, command, at);
+      if (command.type !== 'TerminateMachines') return;
+      // A pool's terminate fences its member first and skips one a job claimed since the decision.
+      if (isPoolCommand(command)) await executePoolRetire(store, compute, command, at);
+      else await executeTerminate(store, compute, command, at, deps.configs);
+    },
+    StartMachines: async (command) => {
+      if (command.type === 'StartMachines') await executePoolStart(store, compute, command, at);
+    },
+    StopMachines: async (command) => {
+      if (command.type === 'StopMachines') await executePoolRetire(store, compute, command, at);
+    },
+    ClaimPoolMember: async (command) => {
+      if (command.type === 'ClaimPoolMember') await executeClaim(store, command, at);
     },
     AssignRunner: onJob,
     RequeueJob: onJob,

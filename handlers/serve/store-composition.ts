@@ -1,7 +1,7 @@
 import type { CommandBus } from '../../domain/ports/command-bus.js';
 import type { DeadLetterStore, EventStore } from '../../domain/store/index.js';
 import type { Quarantine, ReadModels } from '../../projections/read-models.js';
-import type { ViewKind } from '../../projections/view-store.js';
+import type { ViewKind, ViewStore } from '../../projections/view-store.js';
 import type { PipelineHooks } from '../app/pipeline.js';
 import type { ReadSource } from '../http/api-routes.js';
 
@@ -17,6 +17,8 @@ export interface StoreComposition {
   /** Embedded: the live read models. DynamoDB: the active views loaded at start (the view store is the truth). */
   readonly models: ReadModels;
   readonly read: ReadSource;
+  /** DynamoDB: the view table several replicas share (housekeeping reads it); absent for the embedded store. */
+  readonly viewStore?: ViewStore;
   /** For the start-up log line. */
   readonly description: string;
   /** Events appended but not yet projected by this process; null where the store has no global order (DynamoDB). */
@@ -30,4 +32,4 @@ export interface StoreComposition {
   close(): Promise<void>;
 }
 
-export const VIEW_KINDS: ReadonlyArray<ViewKind> = ['job', 'machine', 'pool', 'runner-use', 'breaker'];
+export const VIEW_KINDS: ReadonlyArray<ViewKind> = ['job', 'machine', 'pool', 'runner-use', 'breaker', 'pool-claim'];

@@ -19,7 +19,7 @@ export interface FileCloudOptions {
 }
 
 interface CloudState {
-  readonly machines: Record<string, LaunchedMachine & { readonly terminated: boolean }>;
+  readonly machines: Record<string, LaunchedMachine & { readonly terminated: boolean; readonly stopped?: boolean }>;
   readonly launches: number;
 }
 
@@ -67,6 +67,16 @@ export const seededFailure =
 
 export const createFileCloud = (options: FileCloudOptions): ComputePort => {
   let state = readState(options.statePath);
+  // Pool members only; idempotent, and a machine that is gone (or was never ours) is skipped.
+  const power = (machineIds: ReadonlyArray<string>, stopped: boolean): void => {
+    const machines = { ...state.machines };
+    for (const id of machineIds) {
+      const machine = machines[id];
+      if (machine !== undefined && !machine.terminated) machines[id] = { ...machine, stopped };
+    }
+    state = { ...state, machines };
+    saveState(options.statePath, state);
+  };
   return {
     findByCommandId: async (commandId) => {
       const found = options.lookup ? state.machines[commandId] : undefined;
@@ -105,5 +115,21 @@ export const createFileCloud = (options: FileCloudOptions): ComputePort => {
       state = { ...state, machines };
       saveState(options.statePath, state);
     },
+    start: async (machineIds) => power(machineIds, false),
+    stop: async (machineIds) => power(machineIds, true),
+    // The file records no launch times: housekeeping then measures grace from our own records alone.
+    listManaged: async () =>
+      Object.entries(state.machines).flatMap(([machineId, machine]) =>
+        machine.terminated
+          ? []
+          : [
+              {
+                machineId,
+                cloudId: machine.cloudId,
+                state: machine.stopped === true ? ('stopped' as const) : ('running' as const),
+                launchedAt: null,
+              },
+            ],
+      ),
   };
 };

@@ -14,6 +14,17 @@ const derive = (codec: AnyCodec): fc.Arbitrary<unknown> => {
 
     return fc.record(Object.fromEntries(Object.entries(props).map(([key, c]) => [key, derive(c)])));
   }
+  if (codec instanceof t.PartialType) {
+    const props = codec.props as Record<string, AnyCodec>;
+    const arbitraries = Object.fromEntries(Object.entries(props).map(([key, c]) => [key, derive(c)]));
+
+    return fc.record(arbitraries, { requiredKeys: [] });
+  }
+  if (codec instanceof t.IntersectionType) {
+    const parts = (codec.types as AnyCodec[]).map(derive);
+
+    return fc.tuple(...parts).map((values) => Object.assign({}, ...(values as object[])) as unknown);
+  }
   if (codec instanceof t.UnionType) return fc.oneof(...(codec.types as AnyCodec[]).map(derive));
   if (codec instanceof t.LiteralType) return fc.constant(codec.value);
   if (codec instanceof t.KeyofType) return fc.constantFrom(...Object.keys(codec.keys as object));

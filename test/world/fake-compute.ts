@@ -9,25 +9,43 @@ import type { ComputePort, LaunchFailure, LaunchedMachine } from '../../domain/p
 export interface FakeCompute extends ComputePort {
   readonly launches: Map<string, number>;
   readonly terminated: Set<string>;
+  /** Pool members the port was asked to stop (and not started since), and every start/stop call in order. */
+  readonly stopped: Set<string>;
+  readonly powerCalls: Array<{ readonly op: 'start' | 'stop'; readonly machineIds: ReadonlyArray<string> }>;
   readonly live: Map<string, LaunchedMachine & { readonly command: ProvisionCommand }>;
   /** The next launches fail with these, in order. */
   failNext(...failures: LaunchFailure[]): void;
   /** Test-only fault: pretend the commandId tag lookup finds nothing (an executor that skips the check). */
   skipLookup: boolean;
+  /** Where a cloud would report a completed stop or start (the world records it as a lifecycle observation). */
+  onPower: ((op: 'start' | 'stop', machineId: string, cloudId: string) => Promise<void>) | null;
+  /** The next start calls throw (a cloud refusing to start an instance). */
+  failStarts: number;
+  /** The cloud's launch time per machine for `listManaged` (absent: the cloud does not say); tests set it. */
+  readonly launchedAt: Map<string, string>;
 }
 
 export const createFakeCompute = (): FakeCompute => {
   const launches = new Map<string, number>();
   const live = new Map<string, LaunchedMachine & { readonly command: ProvisionCommand }>();
   const terminated = new Set<string>();
+  const stopped = new Set<string>();
+  const powerCalls: FakeCompute['powerCalls'] = [];
   const failures: LaunchFailure[] = [];
   let counter = 0;
 
+  const launchedAt = new Map<string, string>();
+
   const compute: FakeCompute = {
     launches,
+    launchedAt,
     live,
     terminated,
+    stopped,
+    powerCalls,
     skipLookup: false,
+    onPower: null,
+    failStarts: 0,
     failNext: (...next) => void failures.push(...next),
     findByCommandId: async (commandId) => {
       const found = compute.skipLookup ? undefined : live.get(commandId);
@@ -57,8 +75,38 @@ export const createFakeCompute = (): FakeCompute => {
       for (const id of machineIds) {
         terminated.add(id);
         live.delete(id);
+        stopped.delete(id);
       }
     },
+    // Idempotent and managed-only, like the real adapters: ids the fake never launched (or terminated) are skipped.
+    start: async (machineIds) => {
+      powerCalls.push({ op: 'start', machineIds: [...machineIds] });
+      if (compute.failStarts > 0) {
+        compute.failStarts -= 1;
+        throw new Error('IncorrectInstanceState: the instance cannot be started');
+      }
+      for (const id of machineIds) {
+        const machine = live.get(id);
+        if (machine === undefined || !stopped.delete(id)) continue;
+        await compute.onPower?.('start', id, machine.cloudId);
+      }
+    },
+    stop: async (machineIds) => {
+      powerCalls.push({ op: 'stop', machineIds: [...machineIds] });
+      for (const id of machineIds) {
+        const machine = live.get(id);
+        if (machine === undefined || stopped.has(id)) continue;
+        stopped.add(id);
+        await compute.onPower?.('stop', id, machine.cloudId);
+      }
+    },
+    listManaged: async () =>
+      [...live.entries()].map(([machineId, machine]) => ({
+        machineId,
+        cloudId: machine.cloudId,
+        state: stopped.has(machineId) ? ('stopped' as const) : ('running' as const),
+        launchedAt: launchedAt.get(machineId) ?? null,
+      })),
   };
 
   return compute;

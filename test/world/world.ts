@@ -67,6 +67,9 @@ export const createWorld = (settings: ProcessSettings = { defaultBackend: 'ec2' 
   const bus = createInProcessBus(executors, { baseDelayMs: 1 });
   const pipeline = createPipeline(store, models, bus, { onCommands: (commands) => void dispatched.push(...commands) });
   let position = 0;
+  const observe = createObservationRecorder(store, at);
+  compute.onPower = (op, machineId, cloudId) =>
+    observe(machineId, { type: op === 'start' ? 'MachineStarted' : 'MachineStopped', data: { cloudId } });
 
   const onJob = async (job: JobInput, command: JobCommand) => {
     await decideAndAppend(store, jobDecider, jobStreamId(job.jobId), command, {
@@ -113,6 +116,6 @@ export const createWorld = (settings: ProcessSettings = { defaultBackend: 'ec2' 
       onJob(job, { type: 'StartJob', data: { ...ref(job), runnerName, runnerId: null, startedAt: at() } }),
     completed: (job, conclusion, runnerName = null) =>
       onJob(job, { type: 'CompleteJob', data: { ...ref(job), conclusion, runnerName, completedAt: at() } }),
-    observe: createObservationRecorder(store, at),
+    observe,
   };
 };

@@ -12,6 +12,7 @@ import type { RunnerConfig, RunnerConfigStore } from '../../../domain/ports/runn
 import type { SimJob } from '../github-payloads.js';
 import type { SimMachineSnapshot } from '../sim-cloud.js';
 import type { EnqueueInput, ObserveOutcome } from '../sim-github.js';
+import { managedMachines } from '../managed.js';
 import { path, ROUTES } from './wire.js';
 
 /**
@@ -107,6 +108,11 @@ export const createSimCloudClient = (
       ((await post(ROUTES.interrupt, { machineId })) as { interrupted: boolean }).interrupted,
     machines: async () =>
       (expectOk(ROUTES.machines, await request(ROUTES.machines)) as { machines: SimMachineSnapshot[] }).machines,
+    // The sim-cloud process lists every machine it holds; the managed view is derived here from that answer.
+    listManaged: async () =>
+      managedMachines(
+        (expectOk(ROUTES.machines, await request(ROUTES.machines)) as { machines: SimMachineSnapshot[] }).machines,
+      ),
   };
 };
 

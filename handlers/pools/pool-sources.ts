@@ -1,0 +1,29 @@
+import type { MachineView } from '../../projections/machine-view.js';
+import type { ReadModels } from '../../projections/read-models.js';
+import type { ReadSource } from '../http/api-routes.js';
+import type { PoolSource } from './reconciler.js';
+
+/** The embedded service's live read models. */
+export const readModelsPoolSource = (models: () => ReadModels): PoolSource => ({
+  pools: async () => [...models().pools.values()],
+  jobs: async () => [...models().jobs.values()],
+  machines: async (ids) =>
+    new Map(
+      ids.flatMap((id): Array<[string, MachineView]> => {
+        const view = models().machine(id);
+
+        return view === undefined ? [] : [[id, view]];
+      }),
+    ),
+});
+
+/** Whatever the read API reads (the shared view store on DynamoDB). */
+export const readSourcePoolSource = (source: ReadSource): PoolSource => ({
+  pools: () => source.pools(),
+  jobs: () => source.jobs(),
+  machines: async (ids) => {
+    const wanted = new Set(ids);
+
+    return new Map((await source.machines()).filter(([id]) => wanted.has(id)));
+  },
+});
