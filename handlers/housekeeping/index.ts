@@ -1,0 +1,12 @@
+export { housekeepingTasks, runHousekeepingCycle } from './cycle.js';
+export type { HousekeepingTask, HousekeepingTaskName } from './cycle.js';
+export { silentLogger } from './deps.js';
+export type { HousekeepingDeps, HousekeepingLogger, TaskReport } from './deps.js';
+export { runGhostRunners } from './ghost-runners.js';
+export { runOrphanInstances } from './orphan-instances.js';
+export { createStaleJobsState, runStaleJobs } from './stale-jobs.js';
+export { startHousekeeping } from './timers.js';
+export type { HousekeepingTimers } from './timers.js';
+export { runUnconfirmedRunners } from './unconfirmed-runners.js';
+export { loadViewModels } from './view-models.js';
+export { startServeHousekeeping } from './serve-housekeeping.js';
