@@ -15,6 +15,7 @@ import { endpointConfig } from '../../test/harness/emulator-process.js';
 import { motoReady } from '../../test/harness/moto-client.js';
 import {
   buildFleetRequest,
+  classifyEc2Error,
   classifyErrorCode,
   createEc2Compute,
   MAX_FLEET_OVERRIDES,
@@ -22,7 +23,15 @@ import {
   TAG_MACHINE_ID,
   typesPerSubnet,
 } from './index.js';
-import { createEc2Fixture, instancesTagged, launchCommand, tagsOf, TEST_IMAGE_ID, type Ec2Fixture } from './testing.js';
+import {
+  createEc2Fixture,
+  injectServiceError,
+  instancesTagged,
+  launchCommand,
+  tagsOf,
+  TEST_IMAGE_ID,
+  type Ec2Fixture,
+} from './testing.js';
 
 const ec2Client = (): EC2Client =>
   new EC2Client({
@@ -231,6 +240,81 @@ describe('[moto] ec2 compute adapter', () => {
   });
 });
 
+describe('[moto] ec2 compute adapter: throttling and refusals, injected below the SDK retry', () => {
+  let fixture: Ec2Fixture;
+  beforeAll(async () => {
+    const client = ec2Client();
+    fixture = await createEc2Fixture(client);
+    client.destroy();
+  });
+
+  /** A moto client with the SDK's standard retry strategy, 3 attempts (its backoff for throttling: jitter below 0.5·2^n s). */
+  const retryingClient = ec2Client;
+  const computeOn = (client: EC2Client) =>
+    createEc2Compute({
+      client,
+      subnets: fixture.subnets.map((s) => s.subnetId),
+      launchTemplates: fixture.launchTemplates,
+    });
+
+  it('throttling is retried by the SDK with backoff, then launches; throttled every time, it is `throttled`', async () => {
+    const client = retryingClient();
+    const twice = injectServiceError(client, 'CreateFleetCommand', 'RequestLimitExceeded', 2);
+    const command = launchCommand();
+
+    expect(await computeOn(client).launch(command)).toEqual(E.right(expect.objectContaining({ capacity: 'spot' })));
+    expect(twice.calls).toBe(3);
+    expect(await instancesTagged(client, TAG_COMMAND_ID, command.commandId)).toHaveLength(1);
+
+    const always = retryingClient();
+    const counted = injectServiceError(always, 'CreateFleetCommand', 'RequestLimitExceeded');
+    expect(await computeOn(always).launch(launchCommand())).toEqual(
+      E.left(
+        expect.objectContaining({ errorClass: 'throttled', message: expect.stringContaining('RequestLimitExceeded') }),
+      ),
+    );
+    expect(counted.calls).toBe(3);
+    client.destroy();
+    always.destroy();
+  });
+
+  it('unauthorized is one call and a visible failure: no retry storm', async () => {
+    for (const code of ['UnauthorizedOperation', 'AuthFailure']) {
+      const client = retryingClient();
+      const counted = injectServiceError(client, 'CreateFleetCommand', code);
+
+      expect(await computeOn(client).launch(launchCommand())).toEqual(
+        E.left(expect.objectContaining({ errorClass: 'unauthorized', message: expect.stringContaining(code) })),
+      );
+      expect(counted.calls).toBe(1);
+      client.destroy();
+    }
+  });
+
+  it('a launch template that does not exist is `invalid` (not found), sent once', async () => {
+    const client = retryingClient();
+    const sent: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'count', priority: 'low' },
+    );
+    const ec2 = createEc2Compute({
+      client,
+      subnets: fixture.subnets.map((s) => s.subnetId),
+      launchTemplates: { arm64: 'no-such-template-arm64', amd64: 'no-such-template-amd64' },
+    });
+
+    const launched = await ec2.launch(launchCommand());
+
+    expect(launched).toEqual(E.left(expect.objectContaining({ errorClass: 'invalid' })));
+    expect(sent.filter((name) => name === 'CreateFleetCommand')).toHaveLength(1);
+    client.destroy();
+  });
+});
+
 describe('[moto] ec2 compute adapter: failures (aws-sdk-client-mock where moto cannot produce them)', () => {
   const options = {
     subnets: ['subnet-a', 'subnet-b'],
@@ -258,7 +342,8 @@ describe('[moto] ec2 compute adapter: failures (aws-sdk-client-mock where moto c
     expect(launched).toEqual(
       E.left({
         errorClass: 'capacity',
-        message: expect.stringContaining('InsufficientInstanceCapacity'),
+        // Per code, the types and subnets refused (what a job's timeline shows), else EC2's message.
+        message: 'InsufficientInstanceCapacity: c7g.large in subnet-a; no m7g.large either',
         typesTried: ['c7g.large', 'm7g.large'],
       }),
     );
@@ -296,6 +381,15 @@ describe('[moto] ec2 compute adapter: failures (aws-sdk-client-mock where moto c
     expect(classifyErrorCode('AuthFailure')).toBe('unauthorized');
     expect(classifyErrorCode('InvalidParameterValue')).toBe('invalid');
     expect(classifyErrorCode('InternalError')).toBe('unknown');
+    expect(classifyErrorCode('UnfulfillableCapacity')).toBe('capacity');
+    expect(classifyErrorCode('MaxSpotInstanceCountExceeded')).toBe('capacity');
+    expect(classifyErrorCode('SpotMaxPriceTooLow')).toBe('capacity');
+    expect(classifyErrorCode('UnauthorizedOperation')).toBe('unauthorized');
+    expect(classifyErrorCode('RequestLimitExceeded')).toBe('throttled');
+    // Not found: an instance we act on is gone (done); a launch naming a missing resource is a configuration error.
+    expect(classifyEc2Error('InvalidInstanceID.NotFound')).toBe('not-found');
+    expect(classifyEc2Error('InvalidLaunchTemplateName.NotFoundException')).toBe('not-found');
+    expect(classifyErrorCode('InvalidLaunchTemplateName.NotFoundException')).toBe('invalid');
   });
 
   it('caps overrides at 60, trimming types and never dropping a zone', () => {

@@ -7,6 +7,8 @@ const CAPACITY_CODES = new Set([
   'InsufficientCapacity',
   'InsufficientReservedInstancesCapacity',
   'InsufficientHostCapacity',
+  'InsufficientFreeAddressesInSubnet',
+  'UnfulfillableCapacity',
   'Unsupported',
   'SpotMaxPriceTooLow',
   'MaxSpotInstanceCountExceeded',
@@ -32,14 +34,31 @@ const UNAUTHORIZED_CODES = new Set([
 ]);
 const INVALID_PREFIXES = ['InvalidParameter', 'InvalidLaunchTemplate', 'Invalid', 'MissingParameter'];
 
-export const classifyErrorCode = (code: string | undefined, message = ''): LaunchErrorClass => {
+/**
+ * `not-found` is what an EC2 error says of a resource that does not exist (`InvalidInstanceID.NotFound`,
+ * `InvalidLaunchTemplateName.NotFoundException`, `InvalidSubnetID.NotFound`, ...): for an instance we act on, it means
+ * the instance is gone (done); for a launch it means the configuration names something missing, which no retry fixes.
+ */
+export type Ec2ErrorClass = LaunchErrorClass | 'not-found';
+
+const isNotFound = (code: string): boolean => /\.NotFound(Exception)?$|NotFound$/.test(code);
+
+export const classifyEc2Error = (code: string | undefined, message = ''): Ec2ErrorClass => {
   const c = code ?? '';
   if (CAPACITY_CODES.has(c) || /insufficient capacity/i.test(message)) return 'capacity';
   if (THROTTLING_CODES.has(c)) return 'throttled';
   if (UNAUTHORIZED_CODES.has(c)) return 'unauthorized';
+  if (isNotFound(c)) return 'not-found';
   if (c === 'IdempotentParameterMismatch' || INVALID_PREFIXES.some((p) => c.startsWith(p))) return 'invalid';
 
   return 'unknown';
+};
+
+/** For a launch, a missing resource (template, subnet) is a configuration error: `invalid`, failed visibly. */
+export const classifyErrorCode = (code: string | undefined, message = ''): LaunchErrorClass => {
+  const c = classifyEc2Error(code, message);
+
+  return c === 'not-found' ? 'invalid' : c;
 };
 
 /** Of several override errors, the class that decides what happens next: a hopeless one wins over capacity. */

@@ -53,9 +53,8 @@ export interface FleetRequestError {
 const archOf = (type: string): Arch | null => findInstanceType(type)?.arch ?? null;
 
 /**
- * The arch of a request whose label named none: arm64 unless every type the catalog knows is amd64. SPEC section 3
- * picks the arch with the cheaper average spot price (DescribeSpotPriceHistory, cached 5 min); that comes later, and
- * arm64 is also SPEC's choice when prices are unavailable.
+ * The arch of a request whose label named none, when nobody priced it: arm64 unless every type the catalog knows is
+ * amd64. The adapter prices the two arches first (spot-price-arch.ts) and passes its choice to `buildFleetRequest`.
  */
 export const chooseArch = (types: ReadonlyArray<string>): Arch => {
   const known = types.map(archOf).filter((a): a is Arch => a !== null);
@@ -101,16 +100,36 @@ export const instanceTags = (command: LaunchMachine, arch: Arch, extra: Readonly
   }));
 };
 
-export const buildFleetRequest = (
-  command: LaunchMachine,
-  config: FleetRequestConfig,
-): E.Either<FleetRequestError, FleetRequest> => {
-  const { request } = command.data;
+/** The root volume override (SPEC: `disk>0` → gp3, encrypted, deleted with the instance), or nothing. */
+export const diskOverride = (diskGiB: number | null) =>
+  diskGiB !== null && diskGiB > 0
+    ? {
+        BlockDeviceMappings: [
+          {
+            DeviceName: ROOT_DEVICE,
+            Ebs: { VolumeSize: diskGiB, VolumeType: 'gp3' as const, Encrypted: true, DeleteOnTermination: true },
+          },
+        ],
+      }
+    : {};
+
+export interface ArchTypes {
+  readonly arch: Arch;
+  /** The requested types of that arch (or unknown to the catalog), in preference order. */
+  readonly types: ReadonlyArray<string>;
+}
+
+/**
+ * The arch a request launches with and its types: the label's arch (every known type must match it), else `chosen`
+ * (the adapter's price comparison), else `chooseArch`. One launch template per request, so only that arch's types.
+ */
+export const resolveArchTypes = (
+  request: LaunchMachine['data']['request'],
+  chosen?: Arch,
+): E.Either<FleetRequestError, ArchTypes> => {
   const requested = [...new Set(request.instanceTypes)];
   if (requested.length === 0) return E.left({ message: 'the request names no instance type', typesTried: [] });
-  if (config.subnets.length === 0) return E.left({ message: 'no subnet configured', typesTried: requested });
-
-  const arch = request.arch ?? chooseArch(requested);
+  const arch = request.arch ?? chosen ?? chooseArch(requested);
   if (request.arch !== null) {
     const mismatched = requested.filter((type) => {
       const known = archOf(type);
@@ -120,30 +139,28 @@ export const buildFleetRequest = (
       return E.left({ message: `types ${mismatched.join(', ')} are not ${arch}`, typesTried: requested });
     }
   }
-  // One launch template per request: only the types of the chosen arch (or unknown to the catalog) go in.
-  const ofArch = requested.filter((type) => {
+  const types = requested.filter((type) => {
     const known = archOf(type);
     return known === null || known === arch;
   });
+
+  return E.right({ arch, types });
+};
+
+export const buildFleetRequest = (
+  command: LaunchMachine,
+  config: FleetRequestConfig,
+  chosenArch?: Arch,
+): E.Either<FleetRequestError, FleetRequest> => {
+  const { request } = command.data;
+  const resolved = resolveArchTypes(request, chosenArch);
+  if (E.isLeft(resolved)) return resolved;
+  const { arch, types: ofArch } = resolved.right;
+  if (config.subnets.length === 0) return E.left({ message: 'no subnet configured', typesTried: ofArch });
   const onDemand = request.capacity === 'on-demand';
   const types = onDemand ? ofArch.slice(0, 1) : ofArch.slice(0, typesPerSubnet(ofArch.length, config.subnets.length));
 
-  const disk =
-    request.diskGiB !== null && request.diskGiB > 0
-      ? {
-          BlockDeviceMappings: [
-            {
-              DeviceName: ROOT_DEVICE,
-              Ebs: {
-                VolumeSize: request.diskGiB,
-                VolumeType: 'gp3' as const,
-                Encrypted: true,
-                DeleteOnTermination: true,
-              },
-            },
-          ],
-        }
-      : {};
+  const disk = diskOverride(request.diskGiB);
   const overrides: FleetLaunchTemplateOverridesRequest[] = types.flatMap((type) =>
     config.subnets.map((subnet) => ({
       InstanceType: type as FleetLaunchTemplateOverridesRequest['InstanceType'],

@@ -3,6 +3,7 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   DescribeInstancesCommand,
+  EC2ServiceException,
   type EC2Client,
   type Instance,
 } from '@aws-sdk/client-ec2';
@@ -116,4 +117,55 @@ export const launchCommand = (overrides: Partial<LaunchRequest> = {}): LaunchMac
     cause: { streamId: 'job#4242', version: 1 },
     data: { machineId: commandId, request: launchRequest({ runnerName: `runs-fleet-${commandId}`, ...overrides }) },
   };
+};
+
+/**
+ * Records the input of every command sent through `client` (SDK middleware at `initialize`: the request as the
+ * adapter built it, before serialization), by command name, e.g. `RunInstancesCommand`. Each retry of the SDK happens
+ * below this step, so one entry is one call by the adapter.
+ */
+export const recordRequests = (client: EC2Client): Map<string, unknown[]> => {
+  const sent = new Map<string, unknown[]>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? '?';
+      sent.set(name, [...(sent.get(name) ?? []), structuredClone(args.input)]);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordRequests' },
+  );
+
+  return sent;
+};
+
+/**
+ * Makes `client` answer the next `times` calls of `commandName` with an AWS error named `code`, below the SDK's retry
+ * middleware (as a real server would), so the SDK's own retry strategy sees and retries it. `calls` counts every
+ * attempt that reached the wire (retries included).
+ */
+export const injectServiceError = (
+  client: EC2Client,
+  commandName: string,
+  code: string,
+  times = Number.POSITIVE_INFINITY,
+): { calls: number } => {
+  const counter = { calls: 0 };
+  let left = times;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== commandName) return next(args);
+      counter.calls += 1;
+      if (left <= 0) return next(args);
+      left -= 1;
+      throw new EC2ServiceException({
+        name: code,
+        $fault: 'client',
+        $metadata: { httpStatusCode: code === 'RequestLimitExceeded' ? 503 : 400 },
+        message: `${code} (injected)`,
+      });
+    },
+    { step: 'finalizeRequest', name: `inject-${code}`, priority: 'low' },
+  );
+
+  return counter;
 };

@@ -10,7 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { TestProject } from 'vitest/node';
 import { ensureCached, type CacheEntry } from './cache-build.js';
 import {
@@ -120,7 +122,9 @@ export const startMoto = async (): Promise<Moto> => {
 };
 
 /** The SDK clients tests use against moto: dummy credentials, region `us-east-1`, the given (or awaited) endpoint. */
-export const createMotoClients = (endpoint: string | (() => Promise<string>)): { readonly sqs: SQSClient } => {
+export const createMotoClients = (
+  endpoint: string | (() => Promise<string>),
+): { readonly sqs: SQSClient; readonly ec2: EC2Client; readonly ssm: SSMClient } => {
   const common = {
     endpoint: endpointConfig(endpoint),
     region: 'us-east-1',
@@ -128,7 +132,7 @@ export const createMotoClients = (endpoint: string | (() => Promise<string>)): {
     maxAttempts: 3,
   };
 
-  return { sqs: new SQSClient(common) };
+  return { sqs: new SQSClient(common), ec2: new EC2Client(common), ssm: new SSMClient(common) };
 };
 
 /**

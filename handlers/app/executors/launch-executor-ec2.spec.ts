@@ -1,4 +1,4 @@
-import { EC2Client, type CreateFleetCommandInput } from '@aws-sdk/client-ec2';
+import { EC2Client, type CreateFleetCommandInput, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEc2Compute, TAG_COMMAND_ID } from '../../../adapters/ec2/index.js';
 import { createEc2Fixture, instancesTagged, launchCommand, type Ec2Fixture } from '../../../adapters/ec2/testing.js';
@@ -16,7 +16,7 @@ import { executeLaunch } from './launch-executor.js';
  */
 const at = (): string => '2026-01-01T00:00:00.000Z';
 
-const ec2Client = (): { client: EC2Client; fleets: CreateFleetCommandInput[] } => {
+const ec2Client = (): { client: EC2Client; fleets: CreateFleetCommandInput[]; runs: RunInstancesCommandInput[] } => {
   const client = new EC2Client({
     endpoint: endpointConfig(motoReady),
     region: 'us-east-1',
@@ -24,15 +24,17 @@ const ec2Client = (): { client: EC2Client; fleets: CreateFleetCommandInput[] } =
     maxAttempts: 3,
   });
   const fleets: CreateFleetCommandInput[] = [];
+  const runs: RunInstancesCommandInput[] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'CreateFleetCommand') fleets.push(args.input as CreateFleetCommandInput);
+      if (context.commandName === 'RunInstancesCommand') runs.push(args.input as RunInstancesCommandInput);
       return next(args);
     },
-    { step: 'initialize', name: 'recordCreateFleet' },
+    { step: 'initialize', name: 'recordLaunches' },
   );
 
-  return { client, fleets };
+  return { client, fleets, runs };
 };
 
 /** Holds the first read of each of `n` workers until all `n` have read: all are past their first read before any writes. */
@@ -78,10 +80,11 @@ describe('[moto] launch executor on EC2: one command, one instance', () => {
   let fixture: Ec2Fixture;
   let client: EC2Client;
   let fleets: CreateFleetCommandInput[];
+  let runs: RunInstancesCommandInput[];
   let compute: ComputePort;
 
   beforeAll(async () => {
-    ({ client, fleets } = ec2Client());
+    ({ client, fleets, runs } = ec2Client());
     fixture = await createEc2Fixture(client);
     compute = createEc2Compute({
       client,
@@ -92,6 +95,7 @@ describe('[moto] launch executor on EC2: one command, one instance', () => {
   afterAll(() => client.destroy());
 
   const fleetsFor = (commandId: string) => fleets.filter((f) => f.ClientToken === commandId);
+  const runsFor = (commandId: string) => runs.filter((r) => r.ClientToken === commandId);
 
   it('the same command carried out twice launches once', async () => {
     const store = createMemoryEventStore();
@@ -119,20 +123,26 @@ describe('[moto] launch executor on EC2: one command, one instance', () => {
     expect(events[2]?.data).toMatchObject({ cloudId: instances[0]?.InstanceId, adopted: true, capacity: 'spot' });
   });
 
-  it('two workers started together, both past their first read before either writes, launch once', async () => {
-    const memory = createMemoryEventStore();
-    const store = barrierOnFirstReads(memory, 2);
-    const command = launchCommand();
+  it.each([
+    ['a cold start (CreateFleet)', () => launchCommand()],
+    ['a warm-pool member (RunInstances)', () => launchCommand({ pool: 'default', jobId: null, capacity: 'on-demand' })],
+  ])(
+    'two workers started together on %s, both past their first read before either writes, launch once',
+    async (_, make) => {
+      const memory = createMemoryEventStore();
+      const store = barrierOnFirstReads(memory, 2);
+      const command = make();
 
-    const results = await Promise.all([
-      executeLaunch(store, compute, command, at),
-      executeLaunch(store, compute, command, at),
-    ]);
+      const results = await Promise.all([
+        executeLaunch(store, compute, command, at),
+        executeLaunch(store, compute, command, at),
+      ]);
 
-    expect([...results].sort()).toEqual(['launched', 'lost-claim']);
-    expect(await instancesTagged(client, TAG_COMMAND_ID, command.commandId)).toHaveLength(1);
-    expect(fleetsFor(command.commandId)).toHaveLength(1);
-    const events = await memory.read(machineStreamId(command.data.machineId));
-    expect(events.map((e) => e.type)).toEqual(['MachineRequested', 'MachineLaunched']);
-  });
+      expect([...results].sort()).toEqual(['launched', 'lost-claim']);
+      expect(await instancesTagged(client, TAG_COMMAND_ID, command.commandId)).toHaveLength(1);
+      expect(fleetsFor(command.commandId).length + runsFor(command.commandId).length).toBe(1);
+      const events = await memory.read(machineStreamId(command.data.machineId));
+      expect(events.map((e) => e.type)).toEqual(['MachineRequested', 'MachineLaunched']);
+    },
+  );
 });
