@@ -10,6 +10,7 @@ import {
   createSimParameterStoreClient,
   type SimCloud,
 } from '../../adapters/sim/index.js';
+import type { Unschedulable } from '../../adapters/k8s/index.js';
 import type { ComputePort } from '../../domain/ports/compute.js';
 import type { GithubPort } from '../../domain/ports/github.js';
 import type { RunnerConfigStore } from '../../domain/ports/runner-config-store.js';
@@ -18,13 +19,16 @@ import type { ServeConfig } from './config.js';
 import { reconcileMachines } from '../app/reconcile-machines.js';
 import type { ReadModels } from '../../projections/read-models.js';
 import { recoverSimulation } from './recover-simulation.js';
+import { openEc2Compute } from './ec2-composition.js';
 import { createObservationRecorder } from './record-observation.js';
+import { openK8sCompute } from './k8s-compute-composition.js';
 
 /**
  * Where machines, runner configs and GitHub come from (`--compute`):
  *
  * - `sim` (embedded): the simulated cloud and the simulated GitHub in this process; the cloud's lifecycle reports are
  *   appended to the store here, and the simulated GitHub posts its webhooks back to this process.
+ * - `ec2`: AWS (ec2-composition.ts): EC2 instances, SSM runner configs, the GitHub App, EventBridge events via SQS.
  * - `sim-remote`: the `runs-fleet sim-cloud` process several orchestrators share, over HTTP: its compute, its
  *   simulated parameter store and its simulated GitHub. That process appends its machines' lifecycle reports to the
  *   shared store itself (its `--store`), so this one records none.
@@ -55,6 +59,8 @@ export interface ComputeDeps {
   readonly port: number;
   readonly logger: Logger;
   readonly now: () => string;
+  /** With Kubernetes: a runner pod the scheduler cannot place (handlers/serve/unschedulable-pods.ts). */
+  readonly onUnschedulable?: (event: Unschedulable) => void;
 }
 
 /** The real GitHub, when an App is configured. */
@@ -158,7 +164,11 @@ const remote = (url: string, config: ServeConfig, deps: ComputeDeps): ComputeCom
   };
 };
 
-export const openCompute = (config: ServeConfig, deps: ComputeDeps): ComputeComposition =>
-  config.compute === 'sim-remote' && config.simCloudUrl !== null
+export const openCompute = (config: ServeConfig, deps: ComputeDeps): ComputeComposition => {
+  if (config.compute === 'ec2') return openEc2Compute(config, deps);
+  if (config.compute === 'k8s' || config.compute === 'ec2+k8s') return openK8sCompute(config, deps);
+
+  return config.compute === 'sim-remote' && config.simCloudUrl !== null
     ? remote(config.simCloudUrl, config, deps)
     : embedded(config, deps);
+};

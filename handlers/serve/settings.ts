@@ -71,12 +71,21 @@ export const SETTINGS = [
     secret: true,
   },
   {
+    key: 'httpRequestTimeoutMs',
+    env: ['RUNS_FLEET_HTTP_REQUEST_TIMEOUT_MS'],
+    description:
+      'how long a caller may take to send a whole request (headers and body); a slower one is answered 408 and cut off, so trickled bodies cannot hold sockets (GitHub itself gives up on a delivery after 10 s)',
+    default: '15000',
+    allowed: '100..300000',
+  },
+  {
     key: 'compute',
     env: ['RUNS_FLEET_COMPUTE'],
     flag: '--compute <kind>',
-    description: 'where machines come from',
+    description:
+      'where machines come from: the simulated cloud in this process, a shared `runs-fleet sim-cloud`, AWS EC2 (spot fleets, runner configs in SSM, interruptions from an EventBridge queue), Kubernetes runner pods (docs/kubernetes.md), or both (each job by its backend= label or RUNS_FLEET_DEFAULT_BACKEND; an unschedulable pod falls back to EC2); all but the simulation need a GitHub App',
     default: 'sim',
-    allowed: 'sim | sim-remote',
+    allowed: 'sim | sim-remote | ec2 | k8s | ec2+k8s',
   },
   {
     key: 'simCloudUrl',
@@ -85,6 +94,119 @@ export const SETTINGS = [
     description: 'with --compute sim-remote: the `runs-fleet sim-cloud` process to use',
     default: '(none)',
     allowed: 'an http URL',
+  },
+  {
+    key: 'awsRegion',
+    env: ['RUNS_FLEET_AWS_REGION', 'AWS_REGION'],
+    description: 'with --compute ec2: the region of the instances, runner configs and events queue',
+    default: "the AWS SDK's (AWS_REGION, the profile)",
+    allowed: 'an AWS region name, e.g. eu-west-1',
+  },
+  {
+    key: 'awsEndpoint',
+    env: ['RUNS_FLEET_AWS_ENDPOINT'],
+    description:
+      "with --compute ec2: one endpoint for the EC2 and SSM APIs instead of AWS (an emulator such as moto); an events queue URL that is not AWS's is its own endpoint",
+    default: '(AWS)',
+    allowed: 'an http(s) URL',
+  },
+  {
+    key: 'subnetIds',
+    env: ['RUNS_FLEET_SUBNET_IDS'],
+    description:
+      'with --compute ec2: the subnets instances launch in, collapsed to one per availability zone at start (a spot fleet spreads over zones)',
+    default: '(none: required with --compute ec2)',
+    allowed: 'subnet ids, comma-separated',
+  },
+  {
+    key: 'launchTemplateName',
+    env: ['RUNS_FLEET_LAUNCH_TEMPLATE_NAME'],
+    description:
+      'with --compute ec2: the launch templates `<name>-arm64` and `<name>-amd64` (image, security group, instance profile, IMDSv2), used at $Latest',
+    default: 'runs-fleet-runner',
+    allowed: 'a launch template name prefix',
+  },
+  {
+    key: 'eventsQueueUrl',
+    env: ['RUNS_FLEET_EVENTS_QUEUE_URL'],
+    description:
+      'with --compute ec2: the SQS queue an EventBridge rule fills with EC2 spot interruption warnings and instance state changes; without it interruptions are not seen until a machine is found gone',
+    default: '(none)',
+    allowed: 'an SQS queue URL',
+  },
+  {
+    key: 'k8sRunnerImage',
+    env: ['RUNS_FLEET_K8S_RUNNER_IMAGE'],
+    description: 'with --compute k8s or ec2+k8s: the runner container image of every runner pod',
+    default: '(none: required with k8s)',
+    allowed: 'an image reference',
+  },
+  {
+    key: 'k8sNamespace',
+    env: ['RUNS_FLEET_K8S_NAMESPACE'],
+    description: 'with k8s: the namespace of runner pods and their Secrets',
+    default: "the kubeconfig context's namespace (in a pod: its own), else default",
+    allowed: 'a namespace name (DNS-1123 label)',
+  },
+  {
+    key: 'k8sPodTemplate',
+    env: ['RUNS_FLEET_K8S_POD_TEMPLATE'],
+    description:
+      'with k8s: the pod template overrides file (service account, priority class, tolerations, sidecars; docs/kubernetes.md)',
+    default: '(none)',
+    allowed: 'a YAML file path',
+  },
+  {
+    key: 'k8sKubeconfig',
+    env: ['RUNS_FLEET_K8S_KUBECONFIG'],
+    description: 'with k8s: the kubeconfig to use',
+    default: 'KUBECONFIG, ~/.kube/config, then the in-cluster service account',
+    allowed: 'a file path',
+  },
+  {
+    key: 'k8sContext',
+    env: ['RUNS_FLEET_K8S_CONTEXT'],
+    description: 'with k8s: the kubeconfig context',
+    default: 'the current context',
+    allowed: 'a context name',
+  },
+  {
+    key: 'k8sImagePullPolicy',
+    env: ['RUNS_FLEET_K8S_IMAGE_PULL_POLICY'],
+    description: 'with k8s: the runner container image pull policy',
+    default: "Kubernetes' default",
+    allowed: 'Always | IfNotPresent | Never',
+  },
+  {
+    key: 'k8sMemoryPerCpuGiB',
+    env: ['RUNS_FLEET_K8S_MEMORY_PER_CPU_GIB'],
+    description: 'with k8s: memory asked per vCPU when a label names no ram=',
+    default: '4',
+    allowed: 'a number of GiB, 0.25..64',
+  },
+  {
+    key: 'k8sUnschedulableSeconds',
+    env: ['RUNS_FLEET_K8S_UNSCHEDULABLE_SECONDS'],
+    description:
+      "with k8s: how long a runner pod may stay unschedulable before its job is moved (to EC2 with ec2+k8s, else failed visibly with the scheduler's reason)",
+    default: '300',
+    allowed: '10..86400',
+  },
+  {
+    key: 'awsTags',
+    env: ['RUNS_FLEET_TAGS'],
+    description:
+      'with --compute ec2: extra tags on every instance, a JSON object (e.g. {"Application":"runs-fleet","Team":"ci"}); runs-fleet:* tags are ours and win',
+    default: '{}',
+    allowed: 'a JSON object of strings (keys up to 128 characters, values up to 256)',
+  },
+  {
+    key: 'runnerConfigPrefix',
+    env: ['RUNS_FLEET_SECRETS_PATH_PREFIX'],
+    description:
+      'with --compute ec2: the SSM Parameter Store path under which runner configs wait for their instance (SecureString `<prefix>/<machine id>`, deleted when the machine ends)',
+    default: '/runs-fleet/runners',
+    allowed: 'an SSM parameter path starting with /',
   },
   {
     key: 'createTables',
@@ -214,6 +336,22 @@ export const SETTINGS = [
     description: "seed of the simulation's randomness (same seed, same faults)",
     default: '1',
     allowed: 'an integer',
+  },
+  {
+    key: 'housekeeping',
+    env: ['RUNS_FLEET_HOUSEKEEPING'],
+    description:
+      'sweep on timers: unconfirmed runners (2 min), stale jobs checked with GitHub (5 min), orphan instances and members of removed pools (5 min), ghost runner registrations (1 h); docs/operations/housekeeping.md',
+    default: 'on',
+    allowed: 'on | off',
+  },
+  {
+    key: 'housekeepingOrphanGraceMinutes',
+    env: ['RUNS_FLEET_HOUSEKEEPING_ORPHAN_GRACE_MINUTES'],
+    description:
+      "a machine nothing needs is terminated only after this long without a sign of life (its launch or start, its last recorded event, its jobs' last news)",
+    default: '15',
+    allowed: '5..1440',
   },
 ] as const satisfies ReadonlyArray<Setting>;
 

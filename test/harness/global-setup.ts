@@ -6,6 +6,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { setupDynamoDbLocal } from './dynamodb-local.js';
+import { setupKubeApiserver } from './kube-apiserver.js';
 import { setupMoto } from './moto.js';
 
 export type Teardown = () => Promise<void> | void;
@@ -14,6 +15,7 @@ export type Harness = (project: TestProject) => Promise<Teardown>;
 const harnesses: ReadonlyArray<Harness> = [
   setupDynamoDbLocal, // inject('dynamodbLocalControl'): test files use dynamodb-local-client.ts
   setupMoto, // inject('motoControl'): test files use moto-client.ts
+  setupKubeApiserver, // inject('kubeControl', 'kubeHarnessDir'): test files use kube-apiserver-client.ts
 ];
 
 /** Starts every harness in order; stops the ones already started, newest first, if a later one fails. */
