@@ -32,6 +32,9 @@ export type ApiDeps = {
   readonly allowlist: ReadonlyArray<string>;
 } & ({ readonly source: ReadSource } | { readonly models: () => ReadModels });
 
+/** What answers any caller: GitHub's deliveries (signature-checked) and the probes. Every other route is guarded. */
+const OPEN_ROUTES: ReadonlySet<string> = new Set(['/webhook', '/healthz', '/readyz']);
+
 const STATUSES = ['queued', 'provisioning', 'assigned', 'running', 'completed', 'cancelled', 'rejected', 'failed'];
 
 const visible = (allowlist: ReadonlyArray<string>, job: JobView): boolean =>
@@ -63,10 +66,29 @@ const timeline = (events: ReadonlyArray<RecordedEvent>) =>
     deliveryId: e.metadata.deliveryId,
   }));
 
+/**
+ * With an allowlist, a machine serving a job the allowlist hides is hidden too (its job id would name a foreign job);
+ * pool members (no job) stay visible. Such jobs exist only if they were recorded before the allowlist was narrowed.
+ */
+const hidingForeignJobs = async (
+  source: ReadSource,
+  allowlist: ReadonlyArray<string>,
+): Promise<ReadonlyArray<readonly [string, MachineView]>> => {
+  const machines = await source.machines();
+  if (allowlist.length === 0) return machines;
+  const hidden = new Set((await source.jobs()).filter((job) => !visible(allowlist, job)).map((job) => job.jobId));
+
+  return machines.filter(([, m]) => m.jobId === null || !hidden.has(m.jobId));
+};
+
 export const registerApiRoutes = (app: FastifyInstance, deps: ApiDeps): void => {
   const source = 'source' in deps ? deps.source : readModelsSource(deps.models);
   app.addHook('onRequest', async (request, reply) => {
-    const guarded = request.url.startsWith('/api/') || request.url.startsWith('/metrics');
+    // Decided on the route the router matched, never on the raw URL: the router decodes percent-escapes, so a
+    // prefix test on `request.url` let `/%61pi/jobs` and `/%6detrics` through without the token. Closed by default:
+    // only the open routes skip the check (an unknown path is 401 too, not a 404 that maps the routes).
+    const route = request.routeOptions.url;
+    const guarded = route === undefined || !OPEN_ROUTES.has(route);
     if (guarded && !mayRead(request, deps.apiToken)) {
       await reply.code(401).send(errorBody('unauthorized', 'send Authorization: Bearer <RUNS_FLEET_API_TOKEN>'));
     }
@@ -100,7 +122,7 @@ export const registerApiRoutes = (app: FastifyInstance, deps: ApiDeps): void => 
   });
 
   app.get('/api/machines', async () => ({
-    machines: (await source.machines()).map(([id, m]) => ({
+    machines: (await hidingForeignJobs(source, deps.allowlist)).map(([id, m]) => ({
       id,
       status: m.status,
       cloudId: m.cloudId,
