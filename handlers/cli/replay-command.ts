@@ -4,7 +4,7 @@ import { diffCommands } from '../replay/diff.js';
 import { replay, stateOf, summarizeState, type ReplayScope, type ReplayResult } from '../replay/engine.js';
 import { renderDiff, renderTable } from '../replay/render.js';
 import { EXIT_DIFFERS, EXIT_REFUSED, NotFoundError, withSource, type ReplayCliIo } from '../replay/run.js';
-import { namedEvents, type ReplaySource } from '../replay/source.js';
+import { namedBatches, type ReplaySource } from '../replay/source.js';
 import { parseTimeSpec } from '../replay/time-spec.js';
 import { STORE_URL_FORMS } from './store-url.js';
 
@@ -68,7 +68,7 @@ export const replayScope = async (
   scope: ReplayScope,
   options: { readonly until?: string; readonly verbose?: boolean },
 ): Promise<ReplayResult> => {
-  const result = await replay(() => namedEvents(source), {
+  const result = await replay(() => namedBatches(source), {
     scope,
     ...(options.until === undefined ? {} : { until: options.until }),
     ...(options.verbose === true ? { verbose: true } : {}),

@@ -7,6 +7,7 @@ import { react as realReact } from '../../domain/process/react.js';
 import { jobStreamId, machineStreamId, parseStreamId, poolStreamId } from '../../domain/shared/ids.js';
 import type { RecordedEvent } from '../../domain/store/event-store.js';
 import { ReadModels } from '../../projections/read-models.js';
+import { isoTimeMillis } from '../../adapters/store-jsonl/index.js';
 
 /**
  * The replay engine: folds a store's events, in the store's order, through the same path the orchestrator uses
@@ -141,51 +142,95 @@ const machinesNamed = (jobId: string, envelope: Envelope): ReadonlyArray<string>
   }
 };
 
-/** The streams a scope shows: a job's are found in a first pass over the events (machine ids from both sides). */
-export const streamsInScope = async (
-  scope: ReplayScope,
-  events: () => AsyncIterable<RecordedEvent>,
-): Promise<ReadonlySet<string> | 'all'> => {
+type Decoded = ReturnType<typeof decodeRecorded>;
+
+/**
+ * The streams a scope shows, learnt while reading: a job's stream and the machines either side names (a machine's
+ * `MachineRequested`, the job's `RunnerAssigned`, `JobStarted`, …), a pool's stream and the machines requested for it.
+ * `add` returns the streams a relevant event brings in.
+ */
+interface ScopeDiscovery {
+  readonly streams: Set<string>;
+  /** Whether an event after `--until` can still bring in a stream with events before it. */
+  readonly readsPastUntil: boolean;
+  /** The streams shown, once every event has been seen: none when the scope names nothing. */
+  final(): ReadonlySet<string>;
+  /** Whether an event can bring in a stream at all (most cannot: no need to look further). */
+  relevant(recorded: RecordedEvent): boolean;
+  add(recorded: RecordedEvent, decoded: Decoded): ReadonlyArray<string>;
+}
+
+const discovery = (scope: ReplayScope): ScopeDiscovery | 'all' => {
+  const streams = new Set<string>();
   switch (scope.kind) {
     case 'all':
       return 'all';
-    case 'stream': {
-      for await (const recorded of events()) if (recorded.streamId === scope.streamId) return new Set([scope.streamId]);
-      return new Set();
-    }
+    case 'stream':
+      return {
+        streams,
+        readsPastUntil: false,
+        final: () => streams,
+        relevant: (recorded) => recorded.streamId === scope.streamId,
+        add: (recorded) => {
+          if (streams.has(recorded.streamId)) return [];
+          streams.add(recorded.streamId);
+          return [recorded.streamId];
+        },
+      };
     case 'pool': {
-      const streams = new Set<string>();
-      for await (const recorded of events()) {
-        if (recorded.streamId === poolStreamId(scope.pool)) streams.add(recorded.streamId);
-        if (recorded.type !== 'MachineRequested') continue;
-        const decoded = decodeRecorded(recorded);
-        if (E.isRight(decoded) && decoded.right.event.type === 'MachineRequested')
-          if (decoded.right.event.data.command.data.request.pool === scope.pool) streams.add(recorded.streamId);
-      }
-      return streams;
+      const own = poolStreamId(scope.pool);
+      return {
+        streams,
+        readsPastUntil: true,
+        final: () => streams,
+        relevant: (recorded) => recorded.streamId === own || recorded.type === 'MachineRequested',
+        add: (recorded, decoded) => {
+          const named =
+            recorded.streamId === own ||
+            (E.isRight(decoded) &&
+              decoded.right.event.type === 'MachineRequested' &&
+              decoded.right.event.data.command.data.request.pool === scope.pool);
+          if (!named || streams.has(recorded.streamId)) return [];
+          streams.add(recorded.streamId);
+          return [recorded.streamId];
+        },
+      };
     }
     case 'job': {
-      const streams = new Set<string>();
-      for await (const recorded of events()) {
-        if (recorded.streamId !== jobStreamId(scope.jobId) && recorded.type !== 'MachineRequested') continue;
-        const decoded = decodeRecorded(recorded);
-        if (recorded.streamId === jobStreamId(scope.jobId)) streams.add(recorded.streamId);
-        if (E.isRight(decoded))
-          for (const machine of machinesNamed(scope.jobId, decoded.right)) streams.add(machineStreamId(machine));
-      }
-      // A job that never existed has no stream of its own, whatever machines name it.
-      return streams.has(jobStreamId(scope.jobId)) ? streams : new Set();
+      const own = jobStreamId(scope.jobId);
+      return {
+        streams,
+        readsPastUntil: true,
+        // A job that never existed has no stream of its own, whatever machines name it.
+        final: () => (streams.has(own) ? streams : new Set()),
+        relevant: (recorded) => recorded.streamId === own || recorded.type === 'MachineRequested',
+        add: (recorded, decoded) => {
+          const named = recorded.streamId === own ? [own] : [];
+          if (E.isRight(decoded))
+            for (const machine of machinesNamed(scope.jobId, decoded.right)) named.push(machineStreamId(machine));
+          const added = named.filter((streamId) => !streams.has(streamId));
+          for (const streamId of added) streams.add(streamId);
+          return added;
+        },
+      };
     }
   }
 };
 
 /** Reorders events of one instant so that an outcome (its metadata names a commandId) follows the step deriving it. */
-async function* causalOrder(
-  events: AsyncIterable<RecordedEvent>,
-  derived: ReadonlySet<string>,
-): AsyncGenerator<RecordedEvent> {
-  const group: RecordedEvent[] = [];
-  function* drain(): Generator<RecordedEvent> {
+class CausalOrder {
+  private readonly group: RecordedEvent[] = [];
+
+  constructor(private readonly derived: ReadonlySet<string>) {}
+
+  *push(event: RecordedEvent): Generator<RecordedEvent> {
+    if (this.group[0] !== undefined && this.group[0].metadata.at !== event.metadata.at) yield* this.drain();
+    this.group.push(event);
+  }
+
+  /** Lazily: each pick sees the commands derived by the steps folded before it. */
+  *drain(): Generator<RecordedEvent> {
+    const { group, derived } = this;
     while (group.length > 0) {
       const heads = group.filter((e, i) => group.findIndex((x) => x.streamId === e.streamId) === i);
       const ready = heads.find((e) => e.metadata.commandId === undefined || derived.has(e.metadata.commandId));
@@ -195,11 +240,6 @@ async function* causalOrder(
       yield next;
     }
   }
-  for await (const event of events) {
-    if (group[0] !== undefined && group[0].metadata.at !== event.metadata.at) yield* drain();
-    group.push(event);
-  }
-  yield* drain();
 }
 
 const viewOf = (models: ReadModels, streamId: string): unknown => {
@@ -209,60 +249,152 @@ const viewOf = (models: ReadModels, streamId: string): unknown => {
   return views[parsed.category].get(parsed.id) ?? null;
 };
 
-export const replay = async (
-  events: () => AsyncIterable<RecordedEvent>,
+/** Events one at a time (tests, small stores) or a batch at a time (a JSONL file, SQLite pages). */
+export type ReplayEvents = () => AsyncIterable<RecordedEvent> | AsyncIterable<Iterable<RecordedEvent>>;
+
+const isBatch = (item: RecordedEvent | Iterable<RecordedEvent>): item is Iterable<RecordedEvent> =>
+  Symbol.iterator in item;
+
+const NO_COMMANDS: ReadonlyArray<Command> = Object.freeze([]);
+
+interface Folded {
+  readonly event?: DomainEvent;
+  readonly commands: ReadonlyArray<Command>;
+  /** Set when the event could not be folded: its stream is quarantined from here on. */
+  readonly problem?: string;
+}
+
+const quarantined = (models: ReadModels, recorded: RecordedEvent, problem: string, event?: DomainEvent): Folded => {
+  models.quarantine({ streamId: recorded.streamId, version: recorded.version, reason: problem });
+  return event === undefined ? { commands: NO_COMMANDS, problem } : { event, commands: NO_COMMANDS, problem };
+};
+
+/**
+ * The orchestrator's own path for one event: decode → apply → react; a failure quarantines the stream. (No closures
+ * in here: it runs once per event.)
+ */
+const foldEvent = (models: ReadModels, react: React, recorded: RecordedEvent, decoded: Decoded): Folded => {
+  if (E.isLeft(decoded)) {
+    const failure = decoded.left;
+    const problem = failure.kind === 'UnknownEventType' ? `unknown event type ${failure.type}` : failure.reason;
+    return quarantined(models, recorded, problem);
+  }
+  const { event } = decoded.right;
+  const outcome = models.apply(decoded.right);
+  if (outcome.kind === 'apply') return { event, commands: react(models, decoded.right) };
+  if (outcome.kind === 'duplicate') return { event, commands: NO_COMMANDS };
+  return quarantined(models, recorded, `not applied: ${outcome.kind}`, event);
+};
+
+/** Milliseconds since the previous step shown; each time is read once, and an instant repeated is not read again. */
+class StepClock {
+  private previousAt: string | null = null;
+  private previousMs = 0;
+
+  since(at: string): number | null {
+    const { previousAt } = this;
+    if (previousAt !== null && at === previousAt) return 0;
+    const ms = isoTimeMillis(at);
+    const since = previousAt === null ? null : ms - this.previousMs;
+    this.previousAt = at;
+    this.previousMs = ms;
+    return since;
+  }
+}
+
+const stepOf = (recorded: RecordedEvent, folded: Folded, sinceMs: number | null, view: unknown): ReplayStep => {
+  const { event, problem } = folded;
+  const step: { -readonly [K in keyof ReplayStep]: ReplayStep[K] } = {
+    at: recorded.metadata.at,
+    streamId: recorded.streamId,
+    version: recorded.version,
+    type: recorded.type,
+    fields: event === undefined ? {} : keyFields(event),
+    sinceMs,
+    commands: folded.commands,
+  };
+  // Key order as the JSON document has always shown them.
+  if (problem !== undefined) step.problem = problem;
+  if (view !== undefined) step.view = view;
+  if (event !== undefined) step.event = event;
+  if (recorded.metadata.commandId !== undefined) step.commandId = recorded.metadata.commandId;
+  return step;
+};
+
+/**
+ * One pass over the events: folds each and records a step for each event of a stream shown. `fixed` names the
+ * streams shown; without it they are learnt on the way (`found`), and `missed` tells whether a stream joined after
+ * some of its events had been folded unshown, in which case the caller replays again with the streams now known
+ * (rare: a machine launched for one job whose runner another job took). Events come in batches (an await per batch,
+ * not per event); no state is copied per step unless `verbose`.
+ */
+const fold = async (
+  events: ReplayEvents,
   options: ReplayOptions,
-): Promise<ReplayResult> => {
+  scope: { readonly fixed: ReadonlySet<string> | 'all' } | { readonly found: ScopeDiscovery },
+): Promise<{ readonly result: ReplayResult; readonly missed: boolean }> => {
   const react = options.react ?? realReact;
-  const models = new ReadModels(options.settings ?? { defaultBackend: 'ec2' });
-  const inScope = await streamsInScope(options.scope, events);
-  const shown = (streamId: string) => inScope === 'all' || inScope.has(streamId);
+  const models = new ReadModels(options.settings ?? { defaultBackend: 'ec2' }, { trackChanges: false });
+  const fixed = 'fixed' in scope ? scope.fixed : undefined;
+  const found = 'found' in scope ? scope.found : undefined;
+  const shownStreams = fixed ?? found?.streams;
+  const { until, verbose } = options;
   const steps: ReplayStep[] = [];
   const streams = new Set<string>();
-  let previousAt: string | null = null;
+  const clock = new StepClock();
   let folded = 0;
+  let missed = false;
+  let past = false;
   const derived = new Set<string>();
-  const ordered = options.causalTies === true ? causalOrder(events(), derived) : events();
-  for await (const recorded of ordered) {
-    if (options.until !== undefined && recorded.metadata.at > options.until) break;
+  const order = options.causalTies === true ? new CausalOrder(derived) : undefined;
+  const hadEvents = (streamId: string) => models.cursor(streamId) > 0 || models.quarantined.has(streamId);
+  const learn = (recorded: RecordedEvent, decoded: Decoded) => {
+    if (found?.relevant(recorded) === true)
+      for (const streamId of found.add(recorded, decoded)) if (hadEvents(streamId)) missed = true;
+  };
+
+  /** Folds one event; false once past `until` with nothing more to learn. */
+  const step = (recorded: RecordedEvent): boolean => {
+    if (past || (until !== undefined && recorded.metadata.at > until)) {
+      past = true;
+      // Past `until`, a pass that learns its streams reads on: a later event may name a stream with earlier events.
+      if (found?.readsPastUntil !== true) return false;
+      if (found.relevant(recorded)) learn(recorded, decodeRecorded(recorded));
+      return true;
+    }
     folded += 1;
     const decoded = decodeRecorded(recorded);
-    let problem: string | undefined;
-    let commands: ReadonlyArray<Command> = [];
-    let event: DomainEvent | undefined;
-    if (E.isLeft(decoded)) {
-      const failure = decoded.left;
-      problem = failure.kind === 'UnknownEventType' ? `unknown event type ${failure.type}` : failure.reason;
-      models.quarantine({ streamId: recorded.streamId, version: recorded.version, reason: problem });
-    } else {
-      event = decoded.right.event;
-      const outcome = models.apply(decoded.right);
-      if (outcome.kind === 'apply') commands = react(models, decoded.right);
-      else if (outcome.kind !== 'duplicate') {
-        problem = `not applied: ${outcome.kind}`;
-        models.quarantine({ streamId: recorded.streamId, version: recorded.version, reason: problem });
-      }
-    }
-    if (options.causalTies === true) for (const command of commands) derived.add(command.commandId);
-    if (!shown(recorded.streamId)) continue;
+    learn(recorded, decoded);
+    const result = foldEvent(models, react, recorded, decoded);
+    if (order !== undefined) for (const command of result.commands) derived.add(command.commandId);
+    if (shownStreams !== 'all' && shownStreams?.has(recorded.streamId) !== true) return true;
     streams.add(recorded.streamId);
-    const at = recorded.metadata.at;
-    steps.push({
-      at,
-      streamId: recorded.streamId,
-      version: recorded.version,
-      type: recorded.type,
-      fields: event === undefined ? {} : keyFields(event),
-      sinceMs: previousAt === null ? null : Date.parse(at) - Date.parse(previousAt),
-      commands,
-      ...(problem === undefined ? {} : { problem }),
-      ...(options.verbose === true ? { view: viewOf(models, recorded.streamId) } : {}),
-      ...(event === undefined ? {} : { event }),
-      ...(recorded.metadata.commandId === undefined ? {} : { commandId: recorded.metadata.commandId }),
-    });
-    previousAt = at;
-  }
-  return { steps, models, streams, folded };
+    const view = verbose === true ? viewOf(models, recorded.streamId) : undefined;
+    steps.push(stepOf(recorded, result, clock.since(recorded.metadata.at), view));
+    return true;
+  };
+  const next =
+    order === undefined
+      ? step
+      : (recorded: RecordedEvent) => {
+          for (const ready of order.push(recorded)) if (!step(ready)) return false;
+          return true;
+        };
+
+  reading: for await (const item of events())
+    for (const recorded of isBatch(item) ? item : [item]) if (!next(recorded)) break reading;
+  if (order !== undefined) for (const ready of order.drain()) if (!step(ready)) break;
+  return { result: { steps, models, streams, folded }, missed };
+};
+
+export const replay = async (events: ReplayEvents, options: ReplayOptions): Promise<ReplayResult> => {
+  const found = discovery(options.scope);
+  if (found === 'all') return (await fold(events, options, { fixed: 'all' })).result;
+  // One pass, learning the streams shown on the way; a second only when a stream was found too late.
+  const first = await fold(events, options, { found });
+  const final = found.final();
+  if (final.size === 0) return { ...first.result, steps: [], streams: new Set() };
+  return first.missed ? (await fold(events, options, { fixed: final })).result : first.result;
 };
 
 /** The views of the streams shown, by category: the `state` of a replay. */

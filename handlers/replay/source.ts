@@ -18,6 +18,11 @@ export interface ReplaySource {
   readonly store: EventStore;
   /** Every event in the store's order; may be iterated more than once. */
   events(): AsyncIterable<RecordedEvent>;
+  /**
+   * The same events, a batch at a time (a chunk of a file, a page of SQLite): what replay folds. A batch read lazily
+   * (a JSONL line is parsed when reached) fails with `StoreUnavailableError`, naming the store.
+   */
+  batches(): AsyncIterable<Iterable<RecordedEvent>>;
   /** Only for stores that can be written: whether they hold nothing, and their replay marker where they have one. */
   isEmpty(): Promise<boolean>;
   readonly marker: ReplayMarker | undefined;
@@ -30,16 +35,18 @@ export class StoreUnavailableError extends Error {}
 const CATEGORIES = ['job', 'machine', 'pool'] as const;
 const PAGE = 1_000;
 
-async function* sqliteEvents(store: SqliteEventStore): AsyncGenerator<RecordedEvent> {
+async function* sqlitePages(store: SqliteEventStore): AsyncGenerator<ReadonlyArray<RecordedEvent>> {
   let after = 0;
   for (;;) {
     const batch = await store.readAfter(after, PAGE);
     if (batch.length === 0) return;
-    for (const event of batch) {
-      after = event.position ?? after;
-      yield event;
-    }
+    for (const event of batch) after = event.position ?? after;
+    yield batch;
   }
+}
+
+async function* oneByOne(batches: AsyncIterable<Iterable<RecordedEvent>>): AsyncGenerator<RecordedEvent> {
+  for await (const batch of batches) yield* batch;
 }
 
 const byTimeStreamVersion = (a: RecordedEvent, b: RecordedEvent): number =>
@@ -53,14 +60,18 @@ const byTimeStreamVersion = (a: RecordedEvent, b: RecordedEvent): number =>
           ? 1
           : a.version - b.version;
 
-async function* dynamoEvents(store: EventStore): AsyncGenerator<RecordedEvent> {
+async function* dynamoEvents(store: EventStore): AsyncGenerator<ReadonlyArray<RecordedEvent>> {
   const all: RecordedEvent[] = [];
   for (const category of CATEGORIES)
     for await (const streamId of store.listStreams(category)) all.push(...(await store.read(streamId)));
-  yield* all.sort(byTimeStreamVersion);
+  all.sort(byTimeStreamVersion);
+  for (let from = 0; from < all.length; from += PAGE) yield all.slice(from, from + PAGE);
 }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const unreadable = (name: string, error: unknown) =>
+  new StoreUnavailableError(`${name}: cannot read the store: ${describe(error)}`);
 
 const open = async (url: StoreUrl, name: string, options: { readonly create: boolean }): Promise<ReplaySource> => {
   switch (url.kind) {
@@ -71,7 +82,8 @@ const open = async (url: StoreUrl, name: string, options: { readonly create: boo
         name,
         url,
         store,
-        events: () => sqliteEvents(store),
+        events: () => oneByOne(sqlitePages(store)),
+        batches: () => sqlitePages(store),
         isEmpty: async () => (await store.head()) === 0,
         marker: store,
         close: () => store.close(),
@@ -91,7 +103,8 @@ const open = async (url: StoreUrl, name: string, options: { readonly create: boo
         name,
         url,
         store,
-        events: () => dynamoEvents(store),
+        events: () => oneByOne(dynamoEvents(store)),
+        batches: () => dynamoEvents(store),
         isEmpty,
         marker: undefined,
         close: async () => client.destroy(),
@@ -104,6 +117,7 @@ const open = async (url: StoreUrl, name: string, options: { readonly create: boo
         url,
         store,
         events: () => store.readAll(),
+        batches: () => store.readBatches((error) => unreadable(name, error)),
         isEmpty: () => Promise.reject(new StoreUnavailableError(`${name}: a JSONL export is read-only`)),
         marker: undefined,
         close: async () => undefined,
@@ -132,6 +146,15 @@ export async function* namedEvents(source: ReplaySource): AsyncGenerator<Recorde
   try {
     yield* source.events();
   } catch (error) {
-    throw new StoreUnavailableError(`${source.name}: cannot read the store: ${describe(error)}`);
+    throw unreadable(source.name, error);
+  }
+}
+
+/** `namedEvents` a batch at a time: what replay reads (an await per batch, not per event). */
+export async function* namedBatches(source: ReplaySource): AsyncGenerator<Iterable<RecordedEvent>> {
+  try {
+    yield* source.batches();
+  } catch (error) {
+    throw error instanceof StoreUnavailableError ? error : unreadable(source.name, error);
   }
 }
