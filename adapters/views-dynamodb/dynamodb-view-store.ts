@@ -82,7 +82,10 @@ export const createDynamoDbViewStore = ({
   tableName,
   writeConcurrency = 16,
 }: DynamoDbViewStoreOptions): ViewStore => {
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  // A body map with a key named `constructor` looks like a class instance to the marshaller; it is still a map.
+  const doc = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
 
   /** True when written, false when its condition failed. */
   const putOne = async (item: Record<string, unknown>, expectedVersion: number): Promise<boolean> => {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { ProcessSettings } from '../../domain/process/process-views.js';
 import type { SimCloud } from '../../adapters/sim/index.js';
 import type { PipelineHooks } from '../app/pipeline.js';
 import { buildServer } from '../http/server.js';
@@ -13,7 +14,11 @@ import { observeJobLatency } from '../observability/job-latency.js';
 import type { ServeConfig } from './config.js';
 import { openDynamoDbComposition } from './dynamodb-composition.js';
 import { buildExecutors } from './executors.js';
+import { startServePools, withPoolPokes } from '../pools/serve-pools.js';
+import type { PoolReconciler } from '../pools/reconciler.js';
+import { faultyPorts, faultyStore, type FaultInjection } from './fault-injection.js';
 import { openSqliteComposition } from './sqlite-composition.js';
+import { startServeHousekeeping } from '../housekeeping/index.js';
 import type { StoreComposition } from './store-composition.js';
 import { resolveWebhookSecret } from './webhook-secret.js';
 
@@ -38,10 +43,12 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Optional observers of a running service; none changes what it does. */
+/** Optional observers of a running service, and the fault-injection port (`fault-injection.ts`) soaks wire. */
 export interface ServiceOptions {
   /** Every decision that emitted commands, just before they are dispatched (benchmarks measure webhook → command). */
   readonly onCommands?: PipelineHooks['onCommands'];
+  /** Wrappers around the ports (store, compute, GitHub, runner configs); none by default. */
+  readonly faults?: FaultInjection;
 }
 
 const LAG_SAMPLE_MS = 2_000;
@@ -52,8 +59,14 @@ const WORKER_STOP_TIMEOUT_MS = 25_000;
 const withTimeout = (work: Promise<unknown>, ms: number) =>
   Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 
+/** What the decisions read of the configuration: the default backend, and EC2 as the fallback when both run. */
+const processSettingsOf = (config: ServeConfig): ProcessSettings => ({
+  defaultBackend: config.defaultBackend,
+  fallbackBackend: config.compute === 'ec2+k8s' ? 'ec2' : null,
+});
+
 const openStoreComposition = (config: ServeConfig, logger: Logger, now: () => string): Promise<StoreComposition> => {
-  const settings = { defaultBackend: config.defaultBackend };
+  const settings = processSettingsOf(config);
   switch (config.store.kind) {
     case 'sqlite':
       return openSqliteComposition(config.store.path, settings, { logger, now });
@@ -100,7 +113,8 @@ const pipelineHooks = (
   };
 };
 
-const pick = ({ compute, github, configs }: ComputeComposition) => ({ compute, github, configs });
+const pick = ({ compute, github, configs }: ComputeComposition, faults: FaultInjection) =>
+  faultyPorts(faults, { compute, github, configs });
 
 const storeRegion = (config: ServeConfig): string | undefined =>
   config.store.kind === 'dynamodb' ? config.store.region : undefined;
@@ -121,10 +135,13 @@ export const startService = async (
   const now = () => new Date().toISOString();
   const metrics = createMetrics();
   const stored = await openStoreComposition(config, logger, now);
-  const { store } = stored;
+  const faults = options.faults ?? {};
+  const store = faultyStore(faults, stored.store);
 
   let state: 'starting' | 'ready' | 'draining' = 'starting';
   let lagTimer: NodeJS.Timeout | undefined;
+  let pools: PoolReconciler | null = null;
+  let housekeeping: { stop(): Promise<void> } | null = null;
   // Webhooks are recorded from the first moment; the simulated GitHub, created once the port is known, hears of them.
   let observe: (payload: unknown) => void = () => undefined;
   const app = buildServer({
@@ -148,6 +165,7 @@ export const startService = async (
     },
     metrics,
     logger,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
     readiness: () => ({
       ready: state === 'ready',
       reason: state,
@@ -161,12 +179,30 @@ export const startService = async (
     const cloud = openCompute(config, { store, secret, port, logger, now });
     let bus: BusComposition | undefined;
     try {
-      const executors = buildExecutors({ ...pick(cloud), store, at: now });
+      const executors = buildExecutors({ ...pick(cloud, faults), store, at: now });
       bus = openBus(config, executors, { metrics, logger, region: storeRegion(config) });
       observe = (payload) => cloud.observe(payload);
-      const resumed = await stored.start(bus.bus, pipelineHooks(stored, { metrics, logger, now, options }));
+      const resumed = await stored.start(
+        bus.bus,
+        withPoolPokes(pipelineHooks(stored, { metrics, logger, now, options }), () => pools),
+      );
       bus.start();
       const vanished = await cloud.recover(stored.models);
+      const ports = pick(cloud, options.faults ?? {});
+      housekeeping = startServeHousekeeping({
+        enabled: config.housekeeping?.enabled ?? true,
+        orphanGraceMinutes: config.housekeeping?.orphanGraceMinutes ?? 15,
+        store,
+        compute: ports.compute,
+        github: ports.github,
+        models: stored.models,
+        ...(stored.viewStore === undefined ? {} : { viewStore: stored.viewStore }),
+        processSettings: processSettingsOf(config),
+        now,
+        logger,
+      });
+      // Warm pools: reconciled every 60 s and when a queued job or a claim pokes them (SPEC section 4).
+      pools = startServePools({ store, read: stored.read, now, logger });
       lagTimer = setInterval(() => {
         stored.lag().then(
           (lag) => lag !== null && metrics.consumerLag.set(lag),
@@ -207,6 +243,8 @@ export const startService = async (
       (closing ??= (async () => {
         state = 'draining';
         clearInterval(lagTimer);
+        await pools?.stop();
+        await housekeeping?.stop();
         // SQS: the worker takes nothing new from now on; its long poll may take up to 20 s to end.
         const stoppedWorking = bus.stopWorking();
         await app.close();
