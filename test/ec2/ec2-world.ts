@@ -16,6 +16,7 @@ import { explainJob, type Explanation } from '../../handlers/replay/explain.js';
 import { buildExecutors } from '../../handlers/serve/executors.js';
 import { createObservationRecorder } from '../../handlers/serve/record-observation.js';
 import { ReadModels } from '../../projections/read-models.js';
+import { createSettler } from '../world/settle.js';
 import { createTestClock, type TestClock } from '../world/clock.js';
 import { createFakeGithub, type FakeGithub } from '../world/fake-github.js';
 
@@ -67,7 +68,6 @@ export const createEc2World = (
   const at = () => clock.now();
   const bus = createInProcessBus(buildExecutors({ store, compute, github, configs, at }), { baseDelayMs: 1 });
   const pipeline = createPipeline(store, models, bus, { onCommands: (commands) => void dispatched.push(...commands) });
-  let position = 0;
 
   const onJob = async (job: JobInput, command: JobCommand) => {
     await decideAndAppend(store, jobDecider, jobStreamId(job.jobId), command, {
@@ -84,17 +84,7 @@ export const createEc2World = (
     clock,
     dispatched,
     record: createObservationRecorder(store, at),
-    settle: async () => {
-      for (;;) {
-        const batch = await store.readAfter(position, 500);
-        for (const recorded of batch) {
-          await pipeline.handle(recorded);
-          position = recorded.position ?? position;
-        }
-        await bus.idle();
-        if (batch.length === 0 && (await store.head()) === position) return;
-      }
-    },
+    settle: createSettler(store, pipeline, bus),
     explain: async (jobId) => {
       const all = await store.readAfter(0, 100_000);
       const events = async function* () {

@@ -14,6 +14,7 @@ import { createObservationRecorder } from '../../handlers/serve/record-observati
 import { ReadModels } from '../../projections/read-models.js';
 import { createTestClock, type TestClock } from '../world/clock.js';
 import { createMemoryRunnerConfigs } from '../world/fake-github.js';
+import { createSettler } from '../world/settle.js';
 
 /**
  * The orchestrator on THE SIMULATED CLOUD in one process: machines boot, stop and start on (short) timers, the
@@ -58,7 +59,6 @@ export const createSimPools = (): SimPools => {
   });
   const bus = createInProcessBus(buildExecutors({ store, compute: sim, github, configs, at }), { baseDelayMs: 1 });
   const pipeline = createPipeline(store, models, bus);
-  let position = 0;
   const told = new Map<string, string>();
 
   const onJob = (jobId: string, command: JobCommand) =>
@@ -87,18 +87,11 @@ export const createSimPools = (): SimPools => {
     }
   };
 
+  const drain = createSettler(store, pipeline, bus);
   const pump = async () => {
     await sim.settled();
     await syncGithub();
-    for (;;) {
-      const batch = await store.readAfter(position, 500);
-      for (const recorded of batch) {
-        await pipeline.handle(recorded);
-        position = recorded.position ?? position;
-      }
-      await bus.idle();
-      if (batch.length === 0 && (await store.head()) === position) return;
-    }
+    await drain();
   };
 
   return {

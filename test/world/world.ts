@@ -12,6 +12,7 @@ import { buildExecutors } from '../../handlers/serve/executors.js';
 import { createObservationRecorder } from '../../handlers/serve/record-observation.js';
 import { createPipeline, type Pipeline } from '../../handlers/app/pipeline.js';
 import { ReadModels } from '../../projections/read-models.js';
+import { createSettler } from './settle.js';
 import { createTestClock, type TestClock } from './clock.js';
 import { createFakeCompute, type FakeCompute } from './fake-compute.js';
 import { createFakeGithub, createMemoryRunnerConfigs } from './fake-github.js';
@@ -66,7 +67,6 @@ export const createWorld = (settings: ProcessSettings = { defaultBackend: 'ec2' 
   });
   const bus = createInProcessBus(executors, { baseDelayMs: 1 });
   const pipeline = createPipeline(store, models, bus, { onCommands: (commands) => void dispatched.push(...commands) });
-  let position = 0;
   const observe = createObservationRecorder(store, at);
   compute.onPower = (op, machineId, cloudId) =>
     observe(machineId, { type: op === 'start' ? 'MachineStarted' : 'MachineStopped', data: { cloudId } });
@@ -78,17 +78,7 @@ export const createWorld = (settings: ProcessSettings = { defaultBackend: 'ec2' 
     });
   };
 
-  const settle = async () => {
-    for (;;) {
-      const batch = await store.readAfter(position, 500);
-      for (const recorded of batch) {
-        await pipeline.handle(recorded);
-        position = recorded.position ?? position;
-      }
-      await bus.idle();
-      if (batch.length === 0 && (await store.head()) === position) return;
-    }
-  };
+  const settle = createSettler(store, pipeline, bus);
 
   return {
     store,
