@@ -1,7 +1,7 @@
 /**
  * kube-apiserver and etcd for the `[kube-apiserver]` suites (DESIGN section 5), built from source with the Go module
- * proxy once per machine into the emulator cache (`~/.cache/runs-fleet/kube/`), by `.ci/prepare-kube`. Tests never
- * build: the harness (kube-apiserver.ts) only starts these binaries, and names this script when they are missing.
+ * proxy once per machine into the emulator cache (`~/.cache/runs-fleet/kube/`), by `.ci/prepare-kube`: CI runs it
+ * ahead, and on a machine without them the vitest global setup (kube-apiserver.ts) runs it before any test starts.
  *
  * Why built: no registry we can reach ships a kube-apiserver binary, and Debian's etcd-server (3.4) is too old for
  * Kubernetes 1.31+. `k8s.io/kubernetes` cannot be `go install`ed (its go.mod points the `k8s.io/*` staging modules at
@@ -43,7 +43,7 @@ export const kubeBinariesComplete = (dir = kubeCacheDir()): boolean => {
 
 export const missingKubeBinariesMessage = (): string =>
   `kube-apiserver ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION} are not built in ${kubeCacheDir()}: run ` +
-  '`.ci/prepare-kube` once (it builds them from the Go module proxy; `.ci/prepare` runs it). Tests never build them.';
+  '`.ci/prepare-kube` once (it builds them from the Go module proxy; `.ci/prepare` and the test setup run it).';
 
 interface GoResult {
   readonly stdout: string;

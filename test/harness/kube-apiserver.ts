@@ -17,12 +17,13 @@
  *
  * Node-only on purpose: test files use `kube-apiserver-client.ts`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { stringify as toYaml } from 'yaml';
 import {
@@ -36,6 +37,7 @@ import {
   etcdBinary,
   kubeApiserverBinary,
   kubeBinariesComplete,
+  kubeCacheDir,
   missingKubeBinariesMessage,
 } from './kube-apiserver-binaries.js';
 
@@ -249,11 +251,30 @@ export const readKubeHarnessInfo = async (infoDir: string): Promise<KubeHarnessI
   JSON.parse(await readFile(join(infoDir, HARNESS_FILE), 'utf8')) as KubeHarnessInfo;
 
 /**
+ * A machine without the cached binaries builds them here, once, before any test runs (so no test waits on it under
+ * its timeout): `npm test` stays self-sufficient. `.ci/prepare-kube` is the same build; CI runs it ahead.
+ */
+const buildOnce = async (): Promise<void> => {
+  const script = fileURLToPath(new URL('../../.ci/prepare-kube', import.meta.url));
+  process.stderr.write(
+    `[kube-apiserver] not built in ${kubeCacheDir()}: building it once with ${script} (about 10 minutes on 2 cores)\n`,
+  );
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0 || !kubeBinariesComplete())
+    throw new Error(`${script} failed (exit ${String(code)}); ${missingKubeBinariesMessage()}`);
+};
+
+/**
  * vitest globalSetup: provides the control address (`inject('kubeControl')`) through which the first test file that
  * needs the API server starts it, once for the whole run, and the folder where its connection details appear
  * (`inject('kubeHarnessDir')`). Returns the teardown (stops it if it was started).
  */
 export const setupKubeApiserver = async (project: Pick<TestProject, 'provide'>): Promise<() => Promise<void>> => {
+  if (!kubeBinariesComplete()) await buildOnce();
   const infoDir = await mkdtemp(join(tmpdir(), 'runs-fleet-kube-harness-'));
   const lazy = await serveLazyEmulator('kube-apiserver', () => startKube(infoDir));
   project.provide('kubeControl', lazy.control);
