@@ -87,7 +87,9 @@ export const react = (views: ProcessViews, envelope: Envelope): ReadonlyArray<Co
     // finds with its job already gone is not needed.
     case 'MachineClaimed':
       return forMachine(views, now, id, prepareConfigRule, assignRule, claimedStartRule, terminateRule);
+    // EC2 reports a started instance as a state change to running (EventBridge), the simulation as MachineStarted.
     case 'MachineStarted':
+    case 'MachineRunning':
       return forMachine(views, now, id, assignRule);
     case 'MachineStopped':
       return forMachine(views, now, id, claimedStartRule);

@@ -66,15 +66,16 @@ describe('[kube-apiserver] [moto] an unschedulable runner pod', () => {
       launchTemplates: fixture.launchTemplates,
     });
     const settings: ProcessSettings = { defaultBackend: 'ec2', fallbackBackend: withEc2 ? 'ec2' : null };
-    let world: Ec2World | undefined;
+    // The config router reads the world's store, which exists once the world does.
+    const built: { world: Ec2World | null } = { world: null };
     const configs = withEc2
       ? routeRunnerConfigs(
           { ec2: createSsmRunnerConfigStore({ client: ssm, prefix: `/${freshName('unschedulable')}` }), k8s: secrets },
-          (machineId) => backendOfMachine(world?.store ?? never())(machineId),
+          (machineId) => backendOfMachine(built.world?.store ?? never())(machineId),
         )
       : secrets;
-    world = createEc2World(withEc2 ? routeCompute(ec2, pods) : pods, configs, settings);
-    const current = world;
+    const current = createEc2World(withEc2 ? routeCompute(ec2, pods) : pods, configs, settings);
+    built.world = current;
     const seen: string[] = [];
     const tracker: UnschedulablePods = trackUnschedulablePods({
       deadlineMs: 1,

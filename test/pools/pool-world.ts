@@ -4,6 +4,9 @@ import { readModelsPoolSource } from '../../handlers/pools/pool-sources.js';
 import { reconcilePools, type ReconcileOutcome } from '../../handlers/pools/reconciler.js';
 import type { World } from '../world/world.js';
 
+/** What these helpers need of a world: the in-memory one, or test/ec2's on moto. */
+export type PoolWorld = Pick<World, 'store' | 'models' | 'clock' | 'settle'>;
+
 /** Warm pools in the in-memory world: configure a pool, run the reconciler on the world's clock, boot machines. */
 export const poolConfig = (over: Partial<PoolConfig> = {}): PoolConfig => ({
   name: 'default',
@@ -17,7 +20,7 @@ export const poolConfig = (over: Partial<PoolConfig> = {}): PoolConfig => ({
   ...over,
 });
 
-export const configurePool = async (world: World, config: PoolConfig): Promise<void> => {
+export const configurePool = async (world: PoolWorld, config: PoolConfig): Promise<void> => {
   const version = world.models.pool(config.name)?.version ?? 0;
   await world.store.append(
     poolStreamId(config.name),
@@ -27,7 +30,7 @@ export const configurePool = async (world: World, config: PoolConfig): Promise<v
   await world.settle();
 };
 
-export const reconcile = async (world: World): Promise<ReadonlyArray<ReconcileOutcome>> => {
+export const reconcile = async (world: PoolWorld): Promise<ReadonlyArray<ReconcileOutcome>> => {
   const outcomes = await reconcilePools({
     store: world.store,
     source: readModelsPoolSource(() => world.models),
@@ -63,7 +66,7 @@ export interface PoolCounts {
   readonly claimed: number;
 }
 
-export const poolCounts = (world: World, name = 'default'): PoolCounts => {
+export const poolCounts = (world: PoolWorld, name = 'default'): PoolCounts => {
   const members = [...world.models.machines.values()].filter(
     (m) => m.pool === name && m.status !== 'terminated' && m.status !== 'failed',
   );
@@ -78,5 +81,5 @@ export const poolCounts = (world: World, name = 'default'): PoolCounts => {
   };
 };
 
-export const typesOf = async (world: World, streamId: string): Promise<string[]> =>
+export const typesOf = async (world: PoolWorld, streamId: string): Promise<string[]> =>
   (await world.store.read(streamId)).map((e) => e.type);
