@@ -65,7 +65,10 @@ export const orphanVerdict = (
 ): OrphanVerdict => {
   const machineId = cloud.machineId;
   if (machineId === null) return keep('no machine-id tag: not ours to judge');
-  if (cloud.state === 'pending' || cloud.state === 'stopping') return keep(`${cloud.state} in the cloud`);
+  // A transition is left alone unless it has lasted past the longest a job may run (SPEC section 6, orphans (1)): a
+  // runner pod can stay Pending forever (no node fits it, its image cannot be pulled), an instance cannot.
+  const stuck = cloud.launchedAt !== null && minutesBetween(cloud.launchedAt, now) >= settings.stuckTransitionMinutes;
+  if ((cloud.state === 'pending' || cloud.state === 'stopping') && !stuck) return keep(`${cloud.state} in the cloud`);
   const machine = views.machine(machineId);
   const judged: Judged =
     machine === undefined || machine.status === 'unknown'

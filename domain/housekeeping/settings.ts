@@ -15,6 +15,8 @@ export interface HousekeepingSettings {
   readonly orphanGraceMinutes: number;
   /** Ghost runner registrations deleted per cycle (SPEC lesson 12: 200). */
   readonly ghostRunnersPerCycle: number;
+  /** A machine pending or stopping this long after launch is judged like any other (SPEC: max runtime 6 h + 10 min). */
+  readonly stuckTransitionMinutes: number;
 }
 
 export const DEFAULT_HOUSEKEEPING_SETTINGS: HousekeepingSettings = {
@@ -24,4 +26,5 @@ export const DEFAULT_HOUSEKEEPING_SETTINGS: HousekeepingSettings = {
   staleJobChecksPerCycle: 30,
   orphanGraceMinutes: 15,
   ghostRunnersPerCycle: 200,
+  stuckTransitionMinutes: 370,
 };

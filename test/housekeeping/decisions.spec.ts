@@ -151,6 +151,20 @@ describe('orphan instances', () => {
     });
   });
 
+  it('a machine stuck pending past the longest job runtime (a pod no node fits, forever) is judged after all', async () => {
+    const { world } = createBench();
+    const now = world.clock.now();
+    const stuck = (minutes: number) =>
+      orphanVerdict(
+        world.models,
+        cloudOf(strangerId, { state: 'pending', launchedAt: addMinutes(now, -minutes) }),
+        now,
+        S,
+      );
+    expect(stuck(S.stuckTransitionMinutes - 1)).toEqual({ kind: 'keep', why: 'pending in the cloud' });
+    expect(stuck(S.stuckTransitionMinutes)).toMatchObject({ kind: 'orphan', reason: 'unknown-to-us' });
+  });
+
   it('near miss: a machine without our machine-id tag, or with no time to measure from, is never judged', async () => {
     const { world } = createBench();
     const now = world.clock.now();
