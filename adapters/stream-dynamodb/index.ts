@@ -11,7 +11,7 @@ export { LeaseLostError, createLeaseStore } from './lease-store.js';
 export type { HeldLease, LeaseSnapshot, LeaseStore, ShardLease } from './lease-store.js';
 export { eligibleShards, planShards } from './shard-plan.js';
 export type { Plan, PlanInput, ShardInfo } from './shard-plan.js';
-export { isIgnorableRecord, processStreamRecord } from './record-processor.js';
+export { isIgnorableRecord, processStreamPage, processStreamRecord } from './record-processor.js';
 export type {
   DecodeStreamRecord,
   IdentifyStreamRecord,

@@ -47,7 +47,11 @@ export const isIgnorableRecord = (raw: unknown): boolean => {
   return name === 'REMOVE' || (name === 'MODIFY' && image === undefined);
 };
 
-const deadLetterEntry = (deps: RecordProcessorDeps, raw: unknown, reason: string): DeadLetterEntry => {
+const deadLetterEntry = (
+  deps: Pick<RecordProcessorDeps, 'identify' | 'now'>,
+  raw: unknown,
+  reason: string,
+): DeadLetterEntry => {
   const id = deps.identify?.(raw) ?? null;
 
   return {
@@ -56,6 +60,53 @@ const deadLetterEntry = (deps: RecordProcessorDeps, raw: unknown, reason: string
     reason,
     raw,
     at: new Date(deps.now()).toISOString(),
+  };
+};
+
+/**
+ * A page of records through the consumer together, for a `handleBatch` that folds them at once (the view-backed
+ * consumer reads and writes each view once per page): records without an event are acknowledged, undecodable ones are
+ * dead-lettered (once per record, however often the page is retried), and the events of the rest go to `handleBatch`
+ * in page order. `handleBatch` throwing is TRANSIENT and propagates: the caller retries the whole page, which the
+ * consumers' version guards make safe.
+ */
+export const processStreamPage = (
+  deps: Omit<RecordProcessorDeps, 'handle'> & {
+    readonly handleBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<unknown>;
+  },
+): ((raws: ReadonlyArray<unknown>) => Promise<ReadonlyArray<RecordOutcome>>) => {
+  // A retried page hands over the same record objects: their dead letters are stored already.
+  const stored = new WeakSet<object>();
+
+  return async (raws) => {
+    const events: RecordedEvent[] = [];
+    const outcomes: RecordOutcome[] = [];
+    for (const raw of raws) {
+      if (isIgnorableRecord(raw)) {
+        outcomes.push('ignored');
+        continue;
+      }
+      const decoded = deps.decode(raw);
+      if (E.isRight(decoded)) {
+        events.push(decoded.right);
+        outcomes.push('handled');
+        continue;
+      }
+      if (decoded.left.kind === 'NotAnEvent') {
+        outcomes.push('ignored');
+        continue;
+      }
+      if (!isRecord(raw) || !stored.has(raw)) {
+        const entry = deadLetterEntry(deps, raw, decoded.left.reason);
+        await deps.deadLetters.put(entry);
+        if (isRecord(raw)) stored.add(raw);
+        deps.onDeadLetter?.(entry);
+      }
+      outcomes.push('dead-lettered');
+    }
+    if (events.length > 0) await deps.handleBatch(events);
+
+    return outcomes;
   };
 };
 

@@ -16,6 +16,11 @@ export interface ShardWorkerContext {
   readonly leases: LeaseStore;
   /** Throws on a transient failure (the record is retried); resolves when the record may be checkpointed. */
   readonly process: (raw: StreamRecord) => Promise<RecordOutcome>;
+  /**
+   * When given, used instead of `process`: a whole page at once (a consumer that folds a page together). Throws on a
+   * transient failure (the page is retried whole); resolves when every record of the page may be checkpointed.
+   */
+  readonly processPage?: (raws: ReadonlyArray<StreamRecord>) => Promise<unknown>;
   readonly now: () => number;
   readonly leaseMs: number;
   readonly idleMs: number;
@@ -38,15 +43,18 @@ export type WorkerEnd = 'finished' | 'released' | 'lost';
 type Iterator = string | null | undefined;
 
 /**
- * Reads one shard from its checkpoint to its end (or until told to stop), in order, one record at a time.
+ * Reads one shard from its checkpoint to its end (or until told to stop), in order, one record at a time, or one page
+ * at a time with `processPage`.
  *
  * - A record is handled only while the lease is ours by this poller's clock: the lease is renewed once a third of it
- *   has passed, before the next record, and a renewal that finds another owner or a newer lease counter stops the
- *   shard at once (nothing more is handled or written).
+ *   has passed, before the next record or page (and, while a page is being processed, every third of a lease), and a
+ *   renewal that finds another owner or a newer lease counter stops the shard at once (nothing more is handled or
+ *   written; a page in hand is not checkpointed).
  * - The checkpoint (last SequenceNumber processed) is saved after each batch, before retrying a failing record, and
- *   when the lease is handed back, all conditional on still holding the lease.
- * - A failing record is retried with backoff and never skipped; the records after it wait. On stop, the current batch
- *   is finished unless a record in it is failing, then the lease is released with the checkpoint.
+ *   when the lease is handed back, all conditional on still holding the lease. With `processPage` it moves only over
+ *   whole pages: a crash in a page re-delivers the page.
+ * - A failing record (or page) is retried with backoff and never skipped; the records after it wait. On stop, the
+ *   current batch is finished unless a record in it is failing, then the lease is released with the checkpoint.
  */
 export const runShardWorker = async (
   ctx: ShardWorkerContext,
@@ -60,11 +68,19 @@ export const runShardWorker = async (
   let saved = checkpoint;
   let renewedAt = acquiredAt;
 
-  const save = async (): Promise<void> => {
-    const at = ctx.now();
-    await ctx.leases.renew(lease, checkpoint === saved ? null : checkpoint);
-    saved = checkpoint;
-    renewedAt = at;
+  // One renewal at a time (a page's keep-alive may overlap the save after it), each saving what it was asked to.
+  let saving: Promise<unknown> = Promise.resolve();
+  const save = (): Promise<void> => {
+    const run = saving.then(async () => {
+      const at = ctx.now();
+      const target = checkpoint;
+      await ctx.leases.renew(lease, target === saved ? null : target);
+      saved = target;
+      renewedAt = at;
+    });
+    saving = run.catch(() => undefined);
+
+    return run;
   };
 
   const ensureLease = async (): Promise<void> => {
@@ -121,7 +137,47 @@ export const runShardWorker = async (
     }
   };
 
+  /** Runs `work` with the lease renewed every third of it; a renewal finding it lost fails the work's outcome. */
+  const keepingLease = async (work: () => Promise<unknown>): Promise<void> => {
+    let lost: unknown;
+    const timer = setInterval(() => {
+      ensureLease().catch((e: unknown) => void (lost ??= e));
+    }, ctx.leaseMs / 3);
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+    }
+    if (lost !== undefined) throw lost;
+  };
+
+  const processPage = async (
+    records: ReadonlyArray<StreamRecord>,
+    page: (raws: ReadonlyArray<StreamRecord>) => Promise<unknown>,
+  ): Promise<'done' | 'stopped'> => {
+    if (records.length === 0) return 'done';
+    const span = spanOf(records);
+    for (let attempt = 0; ; attempt++) {
+      await ensureLease();
+      try {
+        await keepingLease(() => page(records));
+        break;
+      } catch (e) {
+        if (e instanceof LeaseLostError) throw e;
+        const failure = { ...log, ...span, records: records.length, attempt, err: errorMessage(e) };
+        ctx.logger.warn(failure, 'page failed (transient); retrying');
+      }
+      if (control.stopping()) return 'stopped';
+      await sleep(backoffMs(attempt, ctx.backoff.baseMs, ctx.backoff.maxMs), control.signal);
+      if (control.stopping()) return 'stopped';
+    }
+    checkpoint = span.to ?? checkpoint;
+
+    return 'done';
+  };
+
   const processBatch = async (records: ReadonlyArray<StreamRecord>): Promise<'done' | 'stopped'> => {
+    if (ctx.processPage !== undefined) return processPage(records, ctx.processPage);
     for (const record of records) {
       if ((await processWithRetry(record)) === 'stopped') return 'stopped';
       checkpoint = record.dynamodb?.SequenceNumber ?? checkpoint;
@@ -192,6 +248,12 @@ export const runShardWorker = async (
 
   return release();
 };
+
+/** The first and last sequence numbers of a page. */
+const spanOf = (records: ReadonlyArray<StreamRecord>): { readonly from?: string; readonly to?: string } => ({
+  from: records[0]?.dynamodb?.SequenceNumber,
+  to: records.at(-1)?.dynamodb?.SequenceNumber,
+});
 
 const rethrowIfLost = (e: unknown): void => {
   if (e instanceof LeaseLostError) throw e;

@@ -412,3 +412,182 @@ describe('[dynamodb-local] DynamoDB Streams poller (scripted stream, real lease 
     ]);
   });
 });
+
+describe('[dynamodb-local] DynamoDB Streams poller, a page at a time (scripted stream, real lease table)', () => {
+  let dynamo: DynamoDBClient;
+  let leaseTable: string;
+  const pollers: StreamPoller[] = [];
+  beforeAll(() => {
+    dynamo = dynamodbLocalClient();
+  });
+  afterAll(() => dynamo.destroy());
+  afterEach(async () => {
+    await Promise.all(pollers.splice(0).map((p) => p.stop()));
+    if (leaseTable) await dynamo.send(new DeleteTableCommand({ TableName: leaseTable }));
+  });
+  const freshLeaseTable = async (): Promise<void> => {
+    leaseTable = freshTableName('leases');
+    await dynamo.send(new CreateTableCommand(createLeaseTableInput(leaseTable)));
+  };
+  const lease = async (shardId: string): Promise<Record<string, unknown>> => {
+    const r = await dynamo.send(
+      new GetItemCommand({
+        TableName: leaseTable,
+        Key: { [LEASE_TABLE_PK]: { S: ARN }, [LEASE_TABLE_SK]: { S: shardId } },
+        ConsistentRead: true,
+      }),
+    );
+
+    return r.Item ? unmarshall(r.Item) : {};
+  };
+  const pagePoller = (
+    stream: ReturnType<typeof createFakeStream>,
+    owner: string,
+    handleBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<unknown>,
+    extra: Partial<StreamPollerOptions> = {},
+  ): StreamPoller => {
+    const p = createStreamPoller({
+      streamsClient: stream.client,
+      dynamoClient: dynamo,
+      streamArn: ARN,
+      leaseTable,
+      owner,
+      handleBatch,
+      decode,
+      identify,
+      deadLetters: memoryDeadLetters(),
+      clock: { now: () => Date.now() },
+      leaseMs: 3_000,
+      discoveryIntervalMs: 30,
+      idleMs: 10,
+      batchSize: 3,
+      backoff: { baseMs: 5, maxMs: 40 },
+      ...extra,
+    });
+    pollers.push(p);
+
+    return p;
+  };
+
+  it('hands each page over whole, in shard order; a failing page is retried whole and the checkpoint waits before it', async () => {
+    await freshLeaseTable();
+    const stream = createFakeStream();
+    stream.addShard('shardId-p');
+    // Two event streams interleaved, three records a page; the second page holds a record that will never decode.
+    stream.append('shardId-p', 'job#1', 1);
+    stream.append('shardId-p', 'job#2', 1);
+    const endOfFirstPage = stream.append('shardId-p', 'job#1', 2);
+    stream.append('shardId-p', 'job#2', 2, { version: { S: 'two' } });
+    stream.append('shardId-p', 'job#1', 3);
+    const last = stream.append('shardId-p', 'job#2', 3);
+    stream.close('shardId-p');
+    const deadLetters = memoryDeadLetters();
+    const pages: string[][] = [];
+    const checkpointsWhileFailing: unknown[] = [];
+    let failures = 0;
+    const p = pagePoller(
+      stream,
+      'a',
+      async (events) => {
+        pages.push(events.map(key));
+        if (events.some((e) => e.streamId === 'job#1' && e.version === 3) && failures < 2) {
+          failures += 1;
+          checkpointsWhileFailing.push((await lease('shardId-p'))['checkpoint']);
+          throw new Error('view store throttled');
+        }
+      },
+      { deadLetters },
+    );
+    await p.start();
+    await eventually(async () => (await lease('shardId-p'))['finished'] === true, 'the shard to finish');
+    expect(pages).toEqual([
+      ['job#1@1', 'job#2@1', 'job#1@2'],
+      ['job#1@3', 'job#2@3'],
+      ['job#1@3', 'job#2@3'],
+      ['job#1@3', 'job#2@3'],
+    ]);
+    // The page failed twice with the checkpoint at the end of the page before it, and its poisoned record was
+    // dead-lettered once, not once per try.
+    expect(checkpointsWhileFailing).toEqual([endOfFirstPage, endOfFirstPage]);
+    expect(deadLetters.entries).toMatchObject([{ streamId: 'job#2', version: 2, reason: 'no version' }]);
+    expect(await lease('shardId-p')).toMatchObject({ checkpoint: last, finished: true });
+  });
+
+  it('a poller that dies in the middle of a page leaves the whole page to the next owner: nothing is lost', async () => {
+    await freshLeaseTable();
+    const stream = createFakeStream();
+    stream.addShard('shardId-c');
+    for (let v = 1; v <= 3; v++) stream.append('shardId-c', `job#${v}`, 1);
+    for (let v = 1; v <= 3; v++) stream.append('shardId-c', `job#${v}`, 2);
+    // a's clock stops when it freezes (a process paused, then killed: it renews nothing any more); b's runs ahead.
+    let frozenAt: number | null = null;
+    const clockA = { now: () => frozenAt ?? Date.now() };
+    const clockB = { now: () => Date.now() + 3_001 };
+    let unfreeze: () => void = () => undefined;
+    const frozen = new Promise<void>((r) => (unfreeze = r));
+    const byA: string[][] = [];
+    const byB: string[][] = [];
+    const a = pagePoller(
+      stream,
+      'a',
+      async (events) => {
+        byA.push(events.map(key));
+        if (events.some((e) => e.version === 2)) {
+          frozenAt = Date.now();
+          await frozen;
+        }
+      },
+      { clock: clockA },
+    );
+    await a.start();
+    await eventually(() => byA.length === 2, 'a to freeze in its second page');
+    const b = pagePoller(stream, 'b', async (events) => void byB.push(events.map(key)), { clock: clockB });
+    await b.start();
+    await eventually(() => byB.length === 1, 'b to take the shard over');
+    expect(byB).toEqual([['job#1@2', 'job#2@2', 'job#3@2']]); // the interrupted page, whole, and nothing before it
+    unfreeze();
+    await eventually(() => a.held().length === 0, 'a to find its lease gone');
+    stream.append('shardId-c', 'job#1', 3);
+    await eventually(() => byB.length === 2, 'b to read on');
+    expect(byA).toEqual([
+      ['job#1@1', 'job#2@1', 'job#3@1'],
+      ['job#1@2', 'job#2@2', 'job#3@2'],
+    ]);
+    expect(byB).toEqual([['job#1@2', 'job#2@2', 'job#3@2'], ['job#1@3']]);
+    expect(await lease('shardId-c')).toMatchObject({ owner: 'b', [LEASE_ATTRIBUTES.leaseCounter]: 2 });
+  });
+
+  it('keeps its lease while a page takes longer than a lease: a second poller never takes the shard', async () => {
+    await freshLeaseTable();
+    const stream = createFakeStream();
+    stream.addShard('shardId-slow');
+    for (let v = 1; v <= 3; v++) stream.append('shardId-slow', 'job#1', v);
+    let skew = 0;
+    const clock = { now: () => Date.now() + skew };
+    const byA: string[] = [];
+    const byB: string[] = [];
+    const leaseMs = 1_500;
+    const a = pagePoller(
+      stream,
+      'a',
+      async (events) => {
+        // A page that lasts two leases by the clock; the lease is renewed every third of a lease meanwhile.
+        for (let step = 0; step < 6; step++) {
+          skew += leaseMs / 3;
+          await sleepMs(leaseMs / 3 + 100);
+        }
+        byA.push(...events.map(key));
+      },
+      { clock, leaseMs },
+    );
+    await a.start();
+    await eventually(() => a.held().length === 1, 'a to take the shard');
+    const b = pagePoller(stream, 'b', async (events) => void byB.push(...events.map(key)), { clock, leaseMs });
+    await b.start();
+    await eventually(() => byA.length === 3, 'the slow page', 20_000);
+    await sleepMs(200);
+    expect(byB).toEqual([]);
+    expect(a.held()).toEqual(['shardId-slow']);
+    expect(await lease('shardId-slow')).toMatchObject({ owner: 'a', [LEASE_ATTRIBUTES.leaseCounter]: 1 });
+  }, 30_000);
+});

@@ -4,8 +4,8 @@ import type { DynamoDBStreamsClient, Shard } from '@aws-sdk/client-dynamodb-stre
 import type { DeadLetterEntry, DeadLetterStore, RecordedEvent } from '../../domain/store/index.js';
 import { createLeaseStore } from './lease-store.js';
 import type { HeldLease } from './lease-store.js';
-import { processStreamRecord } from './record-processor.js';
-import type { DecodeStreamRecord, IdentifyStreamRecord } from './record-processor.js';
+import { processStreamPage, processStreamRecord } from './record-processor.js';
+import type { DecodeStreamRecord, IdentifyStreamRecord, RecordProcessorDeps } from './record-processor.js';
 import { planShards } from './shard-plan.js';
 import type { ShardInfo } from './shard-plan.js';
 import { runShardWorker } from './shard-worker.js';
@@ -22,8 +22,13 @@ export interface StreamPollerOptions {
   readonly leaseTable: string;
   /** Unique per running process: two processes with one owner name would both think they hold its leases. */
   readonly owner: string;
-  /** Throws = transient: the record is retried (with backoff) and the checkpoint stays before it. */
-  readonly handle: (recorded: RecordedEvent) => Promise<unknown>;
+  /**
+   * How records reach the consumer, one of the two: one at a time (`handle`), or a page at a time (`handleBatch`: the
+   * events of one GetRecords page in shard order, for a consumer that folds them together). Throwing is transient:
+   * the record, or the whole page, is retried (with backoff) and the checkpoint stays before it.
+   */
+  readonly handle?: (recorded: RecordedEvent) => Promise<unknown>;
+  readonly handleBatch?: (events: ReadonlyArray<RecordedEvent>) => Promise<unknown>;
   /** Stream record → event (store-dynamodb's `decodeStreamRecord`; adapters do not import each other). */
   readonly decode: DecodeStreamRecord;
   readonly deadLetters: DeadLetterStore;
@@ -37,7 +42,10 @@ export interface StreamPollerOptions {
   readonly discoveryIntervalMs?: number;
   /** Pause after an empty read of an open shard (default 500 ms; DynamoDB Streams allows 5 reads/s per shard). */
   readonly idleMs?: number;
-  /** GetRecords `Limit` (default 100, at most 1000): also the most records a graceful stop may still process. */
+  /**
+   * GetRecords `Limit` (default 100, at most 1000): also the most records a graceful stop may still process, and with
+   * `handleBatch` the most records folded (and re-delivered after a crash) together.
+   */
   readonly batchSize?: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   readonly logger?: StreamLogger;
@@ -58,6 +66,21 @@ const toShardInfo = (s: Shard): ShardInfo | null => {
   return s.ParentShardId ? { shardId: s.ShardId, parentShardId: s.ParentShardId } : { shardId: s.ShardId };
 };
 
+/** With `handleBatch`, every page goes through `processPage` (`process` is then the same for a page of one). */
+const handlingOf = (
+  { handle, handleBatch }: Pick<StreamPollerOptions, 'handle' | 'handleBatch'>,
+  deps: Omit<RecordProcessorDeps, 'handle'>,
+): Pick<ShardWorkerContext, 'process' | 'processPage'> => {
+  if (handle !== undefined && handleBatch === undefined) return { process: processStreamRecord({ ...deps, handle }) };
+  if (handleBatch !== undefined && handle === undefined) {
+    return {
+      process: processStreamRecord({ ...deps, handle: (recorded) => handleBatch([recorded]) }),
+      processPage: processStreamPage({ ...deps, handleBatch }),
+    };
+  }
+  throw new Error('createStreamPoller: give exactly one of handle (a record at a time) and handleBatch (a page)');
+};
+
 interface Worker {
   stop(): void;
   readonly done: Promise<WorkerEnd>;
@@ -66,7 +89,8 @@ interface Worker {
 /**
  * The long-running DynamoDB Streams consumer of `runs-fleet serve` on AWS (the Lambda handler is the other one).
  * Several replicas share one stream through shard leases in the lease table; see `shard-plan.ts` for who takes what
- * and `shard-worker.ts` for how one shard is read. Delivery to `handle` is at least once, in order within a shard.
+ * and `shard-worker.ts` for how one shard is read. Delivery to `handle` (or `handleBatch`) is at least once, in order
+ * within a shard.
  */
 export const createStreamPoller = (options: StreamPollerOptions): StreamPoller => {
   const leaseMs = options.leaseMs ?? 30_000;
@@ -81,19 +105,19 @@ export const createStreamPoller = (options: StreamPollerOptions): StreamPoller =
     leaseMs,
     now,
   });
-  const process = processStreamRecord({
+  const recordDeps = {
     decode: options.decode,
-    handle: options.handle,
     deadLetters: options.deadLetters,
     now,
     identify: options.identify,
     onDeadLetter: options.onDeadLetter,
-  });
+  };
+
   const context: ShardWorkerContext = {
     streams: options.streamsClient,
     streamArn: options.streamArn,
     leases,
-    process,
+    ...handlingOf(options, recordDeps),
     now,
     leaseMs,
     idleMs: options.idleMs ?? 500,

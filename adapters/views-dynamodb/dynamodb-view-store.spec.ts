@@ -22,6 +22,11 @@ describe('[dynamodb-local] DynamoDB view store', () => {
     return { views: createDynamoDbViewStore({ client, tableName }), cleanup: drop };
   });
 
+  describeViewStoreContract('view store contract, transactional writes', async () => {
+    const { client, tableName, drop } = await makeTable('views-contract-tx');
+    return { views: createDynamoDbViewStore({ client, tableName, writeMode: 'transaction' }), cleanup: drop };
+  });
+
   describe('DynamoDB specifics', () => {
     let client: DynamoDBClient;
     let tableName: string;

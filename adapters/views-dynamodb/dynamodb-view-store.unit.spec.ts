@@ -1,5 +1,15 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredView } from '../../projections/view-store.js';
@@ -167,5 +177,97 @@ describe('DynamoDB view store (mocked SDK)', () => {
     await expect(async () => {
       for await (const _ of views.list('machine')) expect.unreachable();
     }).rejects.toThrow(/version is not an integer/);
+  });
+});
+
+const cancelled = (...codes: ReadonlyArray<string>): TransactionCanceledException =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+const putOf = (v: StoredView, expected: number) => ({
+  Put: {
+    TableName,
+    Item: item(v),
+    ConditionExpression: expected === 0 ? 'attribute_not_exists(#v) OR #v = :expected' : '#v = :expected',
+    ExpressionAttributeNames: { '#v': 'version' },
+    ExpressionAttributeValues: { ':expected': expected },
+  },
+});
+const transactions = () => ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems);
+
+describe('DynamoDB view store, transactional writes (mocked SDK)', () => {
+  const tx = createDynamoDbViewStore({ client, tableName: TableName, writeMode: 'transaction' });
+
+  it('puts the views of a batch in one transaction, the same conditional puts; a view written twice goes twice, in order', async () => {
+    ddb.on(TransactWriteCommand).resolves(meta);
+    expect(
+      await tx.put([
+        { view: view('a', 1), expectedVersion: 0 },
+        { view: view('b', 4, false), expectedVersion: 3 },
+        { view: view('a', 2), expectedVersion: 1 },
+      ]),
+    ).toEqual([]);
+    expect(transactions()).toEqual([[putOf(view('a', 1), 0), putOf(view('b', 4, false), 3)], [putOf(view('a', 2), 1)]]);
+    expect(ddb.commandCalls(PutCommand)).toEqual([]);
+  });
+
+  it('carries at most 100 puts a transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves(meta);
+    await tx.put(Array.from({ length: 250 }, (_, i) => ({ view: view(`m${String(i)}`, 1), expectedVersion: 0 })));
+    expect(transactions().map((items) => items?.length)).toEqual([100, 100, 50]);
+  });
+
+  it('a failed condition is a ViewConflict: the transaction goes again without it and the other writes apply', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None'))
+      .resolves(meta);
+    expect(
+      await tx.put([
+        { view: view('a', 2), expectedVersion: 1 },
+        { view: view('lost', 2), expectedVersion: 1 },
+        { view: view('c', 1), expectedVersion: 0 },
+      ]),
+    ).toEqual([{ kind: 'ViewConflict', viewKind: 'machine', id: 'lost', expectedVersion: 1 }]);
+    expect(transactions()).toEqual([
+      [putOf(view('a', 2), 1), putOf(view('lost', 2), 1), putOf(view('c', 1), 0)],
+      [putOf(view('a', 2), 1), putOf(view('c', 1), 0)],
+    ]);
+  });
+
+  it('a transaction cancelled by another one on its items goes again; cancelled for good, the put rejects', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled('TransactionConflict', 'None')).resolves(meta);
+    const writes = [
+      { view: view('a', 1), expectedVersion: 0 },
+      { view: view('b', 1), expectedVersion: 0 },
+    ];
+    expect(await tx.put(writes)).toEqual([]);
+    expect(transactions()).toHaveLength(2);
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None'));
+    await expect(tx.put(writes)).rejects.toThrow('Transaction cancelled');
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
+    await expect(tx.put(writes)).rejects.toThrow('Transaction cancelled');
+    expect(transactions()).toHaveLength(1);
+  }, 30_000);
+
+  it('a cancellation that names no reasons: the writes go one PutItem each', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }))
+      .on(PutCommand, { Item: item(view('lost', 2)) })
+      .rejects(conditionFailed())
+      .on(PutCommand, { Item: item(view('won', 2)) })
+      .resolves(meta);
+    expect(
+      await tx.put([
+        { view: view('lost', 2), expectedVersion: 1 },
+        { view: view('won', 2), expectedVersion: 1 },
+      ]),
+    ).toEqual([{ kind: 'ViewConflict', viewKind: 'machine', id: 'lost', expectedVersion: 1 }]);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(2);
   });
 });

@@ -2,8 +2,8 @@
  * The DynamoDB path of the end-to-end benchmarks, from the real parts, on a DynamoDB Local started for the benchmark:
  * the events table (with its NEW_IMAGE stream), the DynamoDB event store, the views table and store, and the stream
  * poller of `serve` on AWS (handlers/stream/dynamodb-stream-consumer.ts: shard leases in a lease table, checkpoints)
- * feeding either the view-backed consumer (views loaded from and written back to the views table, per record, as the
- * Lambda handler and stateless replicas do) or the shared pipeline on in-memory read models (as one `serve` keeps
+ * feeding either the view-backed consumer (views loaded from and written back to the views table, once per page of
+ * records, as `serve` on DynamoDB wires it) or the shared pipeline on in-memory read models (as one `serve` keeps
  * them). Commands are observed (`onCommands`) and dropped: carrying them out would add appends of their own.
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
@@ -86,6 +86,24 @@ export const startDynamoDbRig = async (log: (line: string) => void): Promise<Dyn
       };
     };
 
+    /** `view-backed` as `serve` wires it: a page of records at a time, each view read and written once per page. */
+    const batchHandlerFor = (
+      options: ConsumerOptions,
+    ): ((records: ReadonlyArray<RecordedEvent>) => Promise<unknown>) => {
+      const hooks: PipelineHooks = options.onCommands === undefined ? {} : { onCommands: options.onCommands };
+      const consumer = createViewBackedConsumer({ store, views, bus: droppingBus, settings, hooks });
+
+      return async (records) => {
+        for (const r of records) options.onDelivered?.(r.streamId, r.version, sharedClockMs());
+        const outcomes = await consumer.handleBatch(records);
+        const at = sharedClockMs();
+        records.forEach((r, i) => {
+          if (outcomes[i] === 'applied' || outcomes[i] === 'caught-up-gap')
+            options.onApplied(r.streamId, r.version, at);
+        });
+      };
+    };
+
     const consumerFor = (options: ConsumerOptions): ((recorded: RecordedEvent) => Promise<unknown>) => {
       const hooks: PipelineHooks = options.onCommands === undefined ? {} : { onCommands: options.onCommands };
       if (options.mode === 'view-backed') {
@@ -121,7 +139,9 @@ export const startDynamoDbRig = async (log: (line: string) => void): Promise<Dyn
           streamArn,
           leaseTable,
           owner: `bench-${++consumers}`,
-          handle: handlerFor(options),
+          ...(options.mode === 'view-backed'
+            ? { handleBatch: batchHandlerFor(options) }
+            : { handle: handlerFor(options) }),
           deadLetters: createMemoryDeadLetterStore(),
           clock: { now: () => Date.now() },
           idleMs: options.idleMs,

@@ -118,4 +118,55 @@ describe('[dynamodb-local] DynamoDB stream consumer (poller on the real table st
     expect(items[0]).not.toHaveProperty('finished');
     expect(typeof items[0]?.['checkpoint']).toBe('string');
   }, 60_000);
+
+  it('a page at a time: every event once, each event stream in order, a restart resuming after the last whole page', async () => {
+    // Streams of their own (the first test's are on the stream too, before these).
+    for (let v = 1; v <= 4; v++) {
+      for (let s = 0; s < 3; s++) {
+        await store.append(`job#page-${s}`, [{ type: 'E', data: { v }, metadata: { at: AT } }], v - 1);
+      }
+    }
+    const total = 12;
+    const pages: string[][] = [];
+    const consumer = (handleBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<void>): StreamPoller =>
+      createDynamoDbStreamConsumer({
+        streamsClient: streams,
+        dynamoClient: dynamo,
+        streamArn,
+        leaseTable,
+        owner: 'serve-pages',
+        handleBatch,
+        deadLetters: createMemoryDeadLetterStore(),
+        clock: { now: () => Date.now() },
+        leaseMs: 5_000,
+        discoveryIntervalMs: 50,
+        idleMs: 10,
+        batchSize: 5,
+      });
+    const fresh = (events: ReadonlyArray<RecordedEvent>) => events.filter((e) => e.streamId.startsWith('job#page-'));
+    const handled = () => pages.flat();
+    let stopped: Promise<void> | undefined;
+    const first: StreamPoller = consumer(async (events) => {
+      pages.push(fresh(events).map((e) => `${e.streamId}@${e.version}`));
+      if (handled().length >= 6) stopped ??= first.stop();
+    });
+    await first.start();
+    await eventually(() => stopped !== undefined, 'six of the new events');
+    await stopped;
+    const second = consumer(async (events) => void pages.push(fresh(events).map((e) => `${e.streamId}@${e.version}`)));
+    await second.start();
+    await eventually(() => handled().length === total, 'every new event');
+    await sleepMs(200); // room for a duplicate to show up
+    await second.stop();
+
+    expect(new Set(handled()).size).toBe(total);
+    expect(handled()).toHaveLength(total);
+    expect(pages.every((page) => page.length <= 5)).toBe(true);
+    for (let s = 0; s < 3; s++) {
+      const versions = handled()
+        .filter((k) => k.startsWith(`job#page-${s}@`))
+        .map((k) => Number(k.split('@')[1]));
+      expect(versions).toEqual([1, 2, 3, 4]);
+    }
+  }, 60_000);
 });
