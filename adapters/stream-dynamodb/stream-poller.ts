@@ -34,6 +34,12 @@ export interface StreamPollerOptions {
   readonly deadLetters: DeadLetterStore;
   readonly identify?: IdentifyStreamRecord;
   readonly onDeadLetter?: (entry: DeadLetterEntry) => void;
+  /**
+   * Told after each shard lease this poller takes. A lease taken over from a process that died (or stalled past its
+   * lease) comes without that process's decided, not yet carried out commands: their causes are behind the
+   * checkpoint, so only re-deriving what is pending (`resume`) brings them back.
+   */
+  readonly onLeaseTaken?: (shardId: string) => void;
   /** Epoch milliseconds; lease expiry is judged on it. */
   readonly clock: { now(): number };
   /** Lease duration (default 30 s); renewed after a third of it. A record's `handle` must take less than that. */
@@ -177,6 +183,7 @@ export const createStreamPoller = (options: StreamPollerOptions): StreamPoller =
       done,
     });
     logger.info({ shardId: lease.shardId, checkpoint: lease.checkpoint }, 'shard lease taken');
+    options.onLeaseTaken?.(lease.shardId);
   };
 
   const tick = async (): Promise<void> => {

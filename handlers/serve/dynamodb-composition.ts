@@ -8,12 +8,13 @@ import { createDynamoDbEventStore } from '../../adapters/store-dynamodb/index.js
 import type { StreamPoller } from '../../adapters/stream-dynamodb/index.js';
 import { createDynamoDbViewStore } from '../../adapters/views-dynamodb/index.js';
 import type { ProcessSettings } from '../../domain/process/process-views.js';
-import { ReadModels, type Quarantine } from '../../projections/read-models.js';
+import type { Quarantine } from '../../projections/read-models.js';
 import { createPipeline } from '../app/pipeline.js';
 import { createViewBackedConsumer } from '../app/view-backed-consumer.js';
 import { createDynamoDbStreamConsumer, latestStreamArn } from '../stream/dynamodb-stream-consumer.js';
 import { createServeTables, serveTables } from './dynamodb-tables.js';
-import { VIEW_KINDS, type StoreComposition } from './store-composition.js';
+import type { StoreComposition } from './store-composition.js';
+import { createTakeoverResume, loadActiveModels, type TakeoverResume } from './takeover-resume.js';
 import { viewStoreSource } from './view-store-source.js';
 
 export interface DynamoDbStoreUrl {
@@ -75,12 +76,11 @@ export const openDynamoDbComposition = async (
     // A page's views in a few transactions rather than one request each (views-dynamodb: same per-write answer).
     const views = createDynamoDbViewStore({ client, tableName: tables.views, writeMode: 'transaction' });
     const deadLetters = createDynamoDbDeadLetterStore({ client, tableName: tables.deadLetters });
-    const models = new ReadModels(settings);
-    for (const kind of VIEW_KINDS) for await (const view of views.list(kind, { activeOnly: true })) models.load([view]);
-    models.takeChanges();
+    const models = await loadActiveModels(views, settings);
     const quarantined = new Map<string, Quarantine>();
     const owner = pollerOwner();
     let poller: StreamPoller | undefined;
+    let takeovers: TakeoverResume | undefined;
 
     return {
       store,
@@ -123,13 +123,24 @@ export const openDynamoDbComposition = async (
           leaseMs: deps.shardLeaseMs,
           batchSize: STREAM_PAGE_SIZE,
           logger,
+          // The leases taken at start are covered by the resume above.
+          onLeaseTaken: () => takeovers?.request(),
         });
         await poller.start();
+        takeovers = createTakeoverResume({
+          views,
+          settings,
+          bus,
+          now,
+          onResumed: (commands) => logger.info({ resumed: commands }, 'shard lease taken over: pending commands resumed'),
+          onError: (error) => logger.error({ err: error }, 'resume after a lease takeover failed'),
+        });
 
         return resumed.length;
       },
       stop: async () => {
         await poller?.stop();
+        await takeovers?.idle();
       },
       close: async () => {
         streamsClient.destroy();
