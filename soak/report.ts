@@ -19,8 +19,9 @@ export const formatReport = (result: SoakResult): ReadonlyArray<string> => {
     `soak seed ${String(options.seed)}: ${String(options.jobs)} jobs planned, ${String(options.orchestrators)} orchestrators, ` +
       `${String(Math.round(result.durationMs / 1000))} s in all (workload ${String(Math.round(result.workloadMs / 1000))} s)`,
     `faults: ${String(kills.byPoint)} kills at kill points, ${String(kills.external)} SIGKILLs from outside, ` +
-      `${String(kills.startFailures)} deaths while starting; deliveries ${String(relay.duplicated)} duplicated, ` +
-      `${String(relay.delayed)} delayed, ${String(relay.retried)} retried`,
+      `${String(kills.startFailures)} deaths while starting; ${String(relay.received)} webhooks sent, ` +
+      `${String(relay.deliveries)} deliveries (${String(relay.duplicated)} duplicated, ` +
+      `${String(relay.delayed)} delayed, ${String(relay.retried)} retried)`,
     `jobs accepted:        ${String(verdict.accepted)} (of which ${String(verdict.reruns)} re-runs GitHub created)`,
     `served:               ${String(verdict.served)}`,
     `visibly failed:       ${String(verdict.visiblyFailed)}`,

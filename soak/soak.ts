@@ -42,7 +42,9 @@ export const SIM_CLOUD_ENTRY = join(ROOT, 'soak', 'sim-cloud-entry.ts');
 export const ORCHESTRATOR_ENTRY = join(ROOT, 'soak', 'orchestrator-entry.ts');
 
 const AWS_ENV = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' };
-const SHARD_LEASE_MS = 3_000;
+// Long enough that a page processed on a saturated machine keeps its lease (a lost lease re-processes the page
+// elsewhere); short enough that a killed holder's shard moves on within seconds. Production's default is 30 s.
+const SHARD_LEASE_MS = 10_000;
 
 export const isClean = (verdict: SoakVerdict): boolean =>
   verdict.lost === 0 && verdict.duplicates === 0 && verdict.orphans === 0;

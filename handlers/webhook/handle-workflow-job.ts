@@ -4,7 +4,7 @@ import { parseJobLabels, type AliasRule, type JobSpec, type LabelRejection } fro
 import { formatValidationErrors } from '../../domain/shared/validation-errors.js';
 import { jobStreamId } from '../../domain/shared/ids.js';
 import type { EventStore } from '../../domain/store/event-store.js';
-import { decideAndAppend } from '../app/decide-and-append.js';
+import { decideAndAppend, foldStream } from '../app/decide-and-append.js';
 import { jobDecider } from '../app/deciders.js';
 import { isHandledAction, WorkflowJobPayload } from './workflow-job-payload.js';
 
@@ -102,11 +102,9 @@ export const handleWorkflowJob = async (deps: WorkflowJobDeps, delivery: Deliver
   if (history.some((event) => event.metadata.deliveryId === delivery.deliveryId)) return { kind: 'duplicate', jobId };
   const command = toCommand(payload, parsed);
   if (command === null) return { kind: 'ignored', reason: 'action', jobId };
-  const outcome = await decideAndAppend(deps.store, jobDecider, streamId, command, {
-    at: deps.now(),
-    deliveryId: delivery.deliveryId,
-    correlationId: delivery.deliveryId,
-  });
+  const metadata = { at: deps.now(), deliveryId: delivery.deliveryId, correlationId: delivery.deliveryId };
+  const known = foldStream(jobDecider, streamId, history);
+  const outcome = await decideAndAppend(deps.store, jobDecider, streamId, command, metadata, { known });
   switch (outcome.kind) {
     case 'appended':
       return { kind: 'recorded', jobId, events: outcome.events.map((event) => event.type) };

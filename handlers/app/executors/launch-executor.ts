@@ -33,7 +33,7 @@ export const executeLaunch = async (
 ): Promise<LaunchResult> => {
   const streamId = machineStreamId(command.data.machineId);
   const metadata = (): EventMetadata => ({ at: at(), commandId: command.commandId, causationId: command.commandId });
-  const claim = await decideAndAppend(store, claimDecider, streamId, command, metadata(), 1);
+  const claim = await decideAndAppend(store, claimDecider, streamId, command, metadata(), { maxRetries: 1 });
   if (claim.kind === 'unchanged') return 'already-settled';
   if (claim.kind !== 'appended') return 'lost-claim';
   const first = claim.events[0];
@@ -60,7 +60,8 @@ export const executeLaunch = async (
       },
     } as const;
   })();
-  const recorded = await decideAndAppend(store, settledDecider, streamId, outcome, metadata());
+  const known = { state: claim.state, version: claim.version };
+  const recorded = await decideAndAppend(store, settledDecider, streamId, outcome, metadata(), { known });
   if (recorded.kind !== 'appended') return 'already-settled';
   if (outcome.type === 'MachineLaunchFailed') return 'failed';
 

@@ -7,7 +7,7 @@ import { githubFailureOf, type GithubFailure, type GithubPort, type JitConfig } 
 import type { RunnerConfigStore } from '../../../domain/ports/runner-config-store.js';
 import { machineStreamId } from '../../../domain/shared/ids.js';
 import type { EventStore } from '../../../domain/store/event-store.js';
-import { decideAndAppend, UndecodableStreamError } from '../decide-and-append.js';
+import { decideAndAppend, foldStream, type Known } from '../decide-and-append.js';
 import { machineDecider } from '../deciders.js';
 
 /**
@@ -42,16 +42,8 @@ const recordOnce = (event: RunnerConfigPrepared) =>
 
 const observe = machineDecider<null>(() => []);
 
-const machineState = async (store: EventStore, streamId: string): Promise<MachineState> => {
-  let state = observe.initial;
-  for (const recorded of await store.read(streamId)) {
-    const decoded = observe.decode(recorded);
-    if (E.isLeft(decoded)) throw new UndecodableStreamError(streamId, decoded.left);
-    state = observe.evolve(state, decoded.right, recorded.version);
-  }
-
-  return state;
-};
+const machineState = async (store: EventStore, streamId: string): Promise<Known<MachineState>> =>
+  foldStream(observe, streamId, await store.read(streamId));
 
 const alreadyDone = (state: MachineState): PrepareRunnerConfigResult | null => {
   if (state.configPrepared) return { kind: 'already-prepared' };
@@ -83,7 +75,8 @@ export const executePrepareRunnerConfig = async (
 ): Promise<PrepareRunnerConfigResult> => {
   const { machineId, repo, jobId, label, runnerName } = command.data;
   const streamId = machineStreamId(machineId);
-  const done = alreadyDone(await machineState(deps.store, streamId));
+  const known = await machineState(deps.store, streamId);
+  const done = alreadyDone(known.state);
   if (done !== null) return done;
   if (repo === null) return { kind: 'skipped', reason: 'no-repo' };
 
@@ -94,13 +87,14 @@ export const executePrepareRunnerConfig = async (
 
   const event: RunnerConfigPrepared = { type: 'RunnerConfigPrepared', data: { runnerName, configRef, command } };
   const metadata = { at: deps.at(), commandId: command.commandId, causationId: command.commandId };
-  const outcome = await decideAndAppend(deps.store, recordOnce(event), streamId, command, metadata);
+  const outcome = await decideAndAppend(deps.store, recordOnce(event), streamId, command, metadata, { known });
   if (outcome.kind === 'appended') return { kind: 'prepared', configRef };
   if (outcome.kind === 'conflict-retries-exhausted')
     throw new Error(`${streamId}: could not record RunnerConfigPrepared (${command.commandId}); retry`);
   // Nothing appended: a concurrent duplicate recorded its config first (the store holds one config per machine), or
   // the machine was terminated meanwhile, and then nobody will read this config.
-  const after = alreadyDone(await machineState(deps.store, streamId)) ?? { kind: 'already-prepared' };
+  const latest = outcome.kind === 'unchanged' ? outcome.state : (await machineState(deps.store, streamId)).state;
+  const after = alreadyDone(latest) ?? { kind: 'already-prepared' };
   if (after.kind === 'skipped') await deps.configs.delete(machineId);
 
   return after;
