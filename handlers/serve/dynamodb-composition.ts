@@ -9,12 +9,11 @@ import type { StreamPoller } from '../../adapters/stream-dynamodb/index.js';
 import { createDynamoDbViewStore } from '../../adapters/views-dynamodb/index.js';
 import type { ProcessSettings } from '../../domain/process/process-views.js';
 import type { Quarantine } from '../../projections/read-models.js';
-import { createPipeline } from '../app/pipeline.js';
 import { createViewBackedConsumer } from '../app/view-backed-consumer.js';
 import { createDynamoDbStreamConsumer, latestStreamArn } from '../stream/dynamodb-stream-consumer.js';
 import { createServeTables, serveTables } from './dynamodb-tables.js';
 import type { StoreComposition } from './store-composition.js';
-import { createTakeoverResume, loadActiveModels, type TakeoverResume } from './takeover-resume.js';
+import { createLeaseResume, loadActiveModels, type LeaseResume } from './lease-resume.js';
 import { viewStoreSource } from './view-store-source.js';
 
 export interface DynamoDbStoreUrl {
@@ -46,7 +45,8 @@ export const pollerOwner = (): string => `${hostname()}:${process.pid}:${randomB
  * letters and shard leases in four tables (`dynamodb-tables.ts`). The DynamoDB Streams poller takes shard leases so
  * the replicas split the stream without processing a record twice at once, and hands each record to the view-backed
  * consumer (views loaded from and written back to the view table, conditionally). Nothing is held in memory between
- * records: the read API reads the view table, and `resume` at start runs over the active views.
+ * records: the read API reads the view table, and whoever takes a shard lease runs `resume` over the active views
+ * (lease-resume.ts).
  */
 export const openDynamoDbComposition = async (
   url: DynamoDbStoreUrl,
@@ -80,7 +80,7 @@ export const openDynamoDbComposition = async (
     const quarantined = new Map<string, Quarantine>();
     const owner = pollerOwner();
     let poller: StreamPoller | undefined;
-    let takeovers: TakeoverResume | undefined;
+    let takeovers: LeaseResume | undefined;
 
     return {
       store,
@@ -92,7 +92,20 @@ export const openDynamoDbComposition = async (
       lag: async () => null,
       quarantined: () => [...quarantined.values()],
       start: async (bus, hooks) => {
-        const resumed = await createPipeline(store, models, bus, hooks).resume(now());
+        let starting = true;
+        let resumedAtStart = 0;
+        const resumes = createLeaseResume({
+          views,
+          settings,
+          bus,
+          now,
+          onResumed: (commands) => {
+            if (starting) resumedAtStart += commands;
+            else logger.info({ resumed: commands }, 'shard lease taken over: pending commands resumed');
+          },
+          onError: (error) => logger.error({ err: error }, 'resume after taking a shard lease failed'),
+        });
+        takeovers = resumes;
         const consumer = createViewBackedConsumer({
           store,
           views,
@@ -123,20 +136,15 @@ export const openDynamoDbComposition = async (
           leaseMs: deps.shardLeaseMs,
           batchSize: STREAM_PAGE_SIZE,
           logger,
-          // The leases taken at start are covered by the resume above.
-          onLeaseTaken: () => takeovers?.request(),
+          // Whoever holds a shard re-derives what is pending, at start and after each takeover. A replica holding no
+          // lease has nothing of its own in flight: the commands come from the stream.
+          onLeaseTaken: () => resumes.request(),
         });
         await poller.start();
-        takeovers = createTakeoverResume({
-          views,
-          settings,
-          bus,
-          now,
-          onResumed: (commands) => logger.info({ resumed: commands }, 'shard lease taken over: pending commands resumed'),
-          onError: (error) => logger.error({ err: error }, 'resume after a lease takeover failed'),
-        });
+        await resumes.idle();
+        starting = false;
 
-        return resumed.length;
+        return resumedAtStart;
       },
       stop: async () => {
         await poller?.stop();

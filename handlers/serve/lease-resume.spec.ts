@@ -12,9 +12,9 @@ import { createServeTables, serveTables } from './dynamodb-tables.js';
 
 /**
  * Two replicas on one DynamoDB Local store. The one holding the stream decides a job's launch and goes away without
- * carrying it out (its bus only records), handing its lease back with the checkpoint past the job's events. The other
- * takes the lease over: no record it reads from there calls for the launch, so only the resume after the takeover
- * brings it back.
+ * carrying it out (its bus only records), handing its lease back with the checkpoint past the job's events. The other,
+ * started meanwhile without a lease, resumed nothing; it takes the lease over, and no record it reads from there calls
+ * for the launch, so only the resume on taking the lease brings it back.
  */
 const settings = { defaultBackend: 'ec2' } as const;
 const now = () => new Date().toISOString();
@@ -57,12 +57,11 @@ describe('[dynamodb-local] a shard lease taken over', () => {
     const deps = { logger, now, createTables: false, shardLeaseMs: 1_500 };
 
     const first = await openDynamoDbComposition(url, settings, deps);
-    const dead = recordingBus();
-    await first.start(dead.bus, {});
     const second = await openDynamoDbComposition(url, settings, deps);
+    const dead = recordingBus();
     const live = recordingBus();
-    await second.start(live.bus, {});
     try {
+      await first.start(dead.bus, {});
       const payload = examplePayload('queued', { id: 77_001 });
       const outcome = await handleWorkflowJob(
         { store: first.store, aliases: [], allowlist: [], now },
@@ -71,6 +70,10 @@ describe('[dynamodb-local] a shard lease taken over', () => {
       expect(outcome.kind).toBe('recorded');
       const isLaunch = (command: Command) => command.type === 'LaunchMachine';
       expect(await until(() => dead.commands.some(isLaunch), 20_000)).toBe(true);
+
+      // The first replica holds the shard: the second has nothing in flight of its own and resumes nothing.
+      expect(await second.start(live.bus, {})).toBe(0);
+      expect(live.commands).toEqual([]);
       await first.stop();
 
       expect(await until(() => live.commands.some(isLaunch), 20_000)).toBe(true);
@@ -80,6 +83,7 @@ describe('[dynamodb-local] a shard lease taken over', () => {
       expect(resumed?.commandId).toBe(decided?.commandId);
       expect(resumed?.type === 'LaunchMachine' && resumed.data.request.jobId).toBe('77001');
     } finally {
+      await first.stop();
       await second.stop();
       await first.close();
       await second.close();

@@ -14,7 +14,7 @@ export const loadActiveModels = async (views: ViewStore, settings: ProcessSettin
   return models;
 };
 
-export interface TakeoverResumeDeps {
+export interface LeaseResumeDeps {
   readonly views: ViewStore;
   readonly settings: ProcessSettings;
   readonly bus: CommandBus;
@@ -23,7 +23,7 @@ export interface TakeoverResumeDeps {
   readonly onError: (error: unknown) => void;
 }
 
-export interface TakeoverResume {
+export interface LeaseResume {
   /** Asks for a resume; one runs at a time, and requests made meanwhile are served by one more run. */
   request(): void;
   /** Resolves when no resume is running. */
@@ -31,14 +31,14 @@ export interface TakeoverResume {
 }
 
 /**
- * `resume` after a shard lease was taken over. The process that held it may have died between deciding a command
- * and recording its effect (a launch claimed but not carried out, say); the cause is behind its checkpoint, so the
- * records this process goes on to read never bring the command back, and the dead process's own restart (if it comes)
- * resumes from views that may not show it yet. Re-deriving what is still to be done over the views as they stand is
- * safe to repeat: every rule checks that its effect is not recorded, and every executor is idempotent by commandId.
- * It runs in the background so the lease is renewed meanwhile.
+ * `resume` by whoever takes a shard lease, at start or over from another replica. The replica that held it may have
+ * died between deciding a command and recording its effect (a launch claimed but not carried out, say); the cause is
+ * behind its checkpoint, so the records read from there never bring the command back, and the dead replica's own
+ * restart (if it comes) may hold no lease. Re-deriving what is still to be done over the views as they stand is safe
+ * to repeat: every rule checks that its effect is not recorded, and every executor is idempotent by commandId. It
+ * runs in the background so the lease is renewed meanwhile.
  */
-export const createTakeoverResume = (deps: TakeoverResumeDeps): TakeoverResume => {
+export const createLeaseResume = (deps: LeaseResumeDeps): LeaseResume => {
   let running: Promise<void> | null = null;
   let again = false;
 
