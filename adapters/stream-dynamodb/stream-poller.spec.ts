@@ -182,7 +182,11 @@ const memoryDeadLetters = (): DeadLetterStore & { entries: DeadLetterEntry[] } =
   };
 };
 
-describe('[dynamodb-local] DynamoDB Streams poller (scripted stream, real lease table)', () => {
+/**
+ * A real lease table on DynamoDB Local per test and pollers over a scripted stream, stopped after each test; call it
+ * inside a `describe`, whose hooks it registers.
+ */
+const leaseBench = () => {
   let dynamo: DynamoDBClient;
   let leaseTable: string;
   const pollers: StreamPoller[] = [];
@@ -194,51 +198,65 @@ describe('[dynamodb-local] DynamoDB Streams poller (scripted stream, real lease 
     await Promise.all(pollers.splice(0).map((p) => p.stop()));
     if (leaseTable) await dynamo.send(new DeleteTableCommand({ TableName: leaseTable }));
   });
-  const freshLeaseTable = async (): Promise<string> => {
-    leaseTable = freshTableName('leases');
-    await dynamo.send(new CreateTableCommand(createLeaseTableInput(leaseTable)));
 
-    return leaseTable;
-  };
-  const lease = async (shardId: string): Promise<Record<string, unknown>> => {
-    const r = await dynamo.send(
-      new GetItemCommand({
-        TableName: leaseTable,
-        Key: { [LEASE_TABLE_PK]: { S: ARN }, [LEASE_TABLE_SK]: { S: shardId } },
-        ConsistentRead: true,
-      }),
-    );
+  return {
+    freshLeaseTable: async (): Promise<string> => {
+      leaseTable = freshTableName('leases');
+      await dynamo.send(new CreateTableCommand(createLeaseTableInput(leaseTable)));
 
-    return r.Item ? unmarshall(r.Item) : {};
+      return leaseTable;
+    },
+    lease: async (shardId: string): Promise<Record<string, unknown>> => {
+      const r = await dynamo.send(
+        new GetItemCommand({
+          TableName: leaseTable,
+          Key: { [LEASE_TABLE_PK]: { S: ARN }, [LEASE_TABLE_SK]: { S: shardId } },
+          ConsistentRead: true,
+        }),
+      );
+
+      return r.Item ? unmarshall(r.Item) : {};
+    },
+    poller: (
+      stream: ReturnType<typeof createFakeStream>,
+      owner: string,
+      handling: Pick<StreamPollerOptions, 'handle' | 'handleBatch'>,
+      extra: Partial<StreamPollerOptions> = {},
+    ): StreamPoller => {
+      const p = createStreamPoller({
+        streamsClient: stream.client,
+        dynamoClient: dynamo,
+        streamArn: ARN,
+        leaseTable,
+        owner,
+        ...handling,
+        decode,
+        identify,
+        deadLetters: memoryDeadLetters(),
+        clock: { now: () => Date.now() },
+        leaseMs: 3_000,
+        discoveryIntervalMs: 30,
+        idleMs: 10,
+        batchSize: 3,
+        backoff: { baseMs: 5, maxMs: 40 },
+        ...extra,
+      });
+      pollers.push(p);
+
+      return p;
+    },
   };
+};
+
+describe('[dynamodb-local] DynamoDB Streams poller (scripted stream, real lease table)', () => {
+  const bench = leaseBench();
+  const { freshLeaseTable, lease } = bench;
   const poller = (
     stream: ReturnType<typeof createFakeStream>,
     owner: string,
     handle: (e: RecordedEvent) => Promise<unknown>,
     extra: Partial<StreamPollerOptions> = {},
-  ): StreamPoller => {
-    const p = createStreamPoller({
-      streamsClient: stream.client,
-      dynamoClient: dynamo,
-      streamArn: ARN,
-      leaseTable,
-      owner,
-      handle,
-      decode,
-      identify,
-      deadLetters: memoryDeadLetters(),
-      clock: { now: () => Date.now() },
-      leaseMs: 3_000,
-      discoveryIntervalMs: 30,
-      idleMs: 10,
-      batchSize: 3,
-      backoff: { baseMs: 5, maxMs: 40 },
-      ...extra,
-    });
-    pollers.push(p);
-
-    return p;
-  };
+  ): StreamPoller => bench.poller(stream, owner, { handle }, extra);
 
   it('processes a parent shard to its end before any child; a parent gone from the stream counts as done', async () => {
     await freshLeaseTable();
@@ -414,60 +432,14 @@ describe('[dynamodb-local] DynamoDB Streams poller (scripted stream, real lease 
 });
 
 describe('[dynamodb-local] DynamoDB Streams poller, a page at a time (scripted stream, real lease table)', () => {
-  let dynamo: DynamoDBClient;
-  let leaseTable: string;
-  const pollers: StreamPoller[] = [];
-  beforeAll(() => {
-    dynamo = dynamodbLocalClient();
-  });
-  afterAll(() => dynamo.destroy());
-  afterEach(async () => {
-    await Promise.all(pollers.splice(0).map((p) => p.stop()));
-    if (leaseTable) await dynamo.send(new DeleteTableCommand({ TableName: leaseTable }));
-  });
-  const freshLeaseTable = async (): Promise<void> => {
-    leaseTable = freshTableName('leases');
-    await dynamo.send(new CreateTableCommand(createLeaseTableInput(leaseTable)));
-  };
-  const lease = async (shardId: string): Promise<Record<string, unknown>> => {
-    const r = await dynamo.send(
-      new GetItemCommand({
-        TableName: leaseTable,
-        Key: { [LEASE_TABLE_PK]: { S: ARN }, [LEASE_TABLE_SK]: { S: shardId } },
-        ConsistentRead: true,
-      }),
-    );
-
-    return r.Item ? unmarshall(r.Item) : {};
-  };
+  const bench = leaseBench();
+  const { freshLeaseTable, lease } = bench;
   const pagePoller = (
     stream: ReturnType<typeof createFakeStream>,
     owner: string,
     handleBatch: (events: ReadonlyArray<RecordedEvent>) => Promise<unknown>,
     extra: Partial<StreamPollerOptions> = {},
-  ): StreamPoller => {
-    const p = createStreamPoller({
-      streamsClient: stream.client,
-      dynamoClient: dynamo,
-      streamArn: ARN,
-      leaseTable,
-      owner,
-      handleBatch,
-      decode,
-      identify,
-      deadLetters: memoryDeadLetters(),
-      clock: { now: () => Date.now() },
-      leaseMs: 3_000,
-      discoveryIntervalMs: 30,
-      idleMs: 10,
-      batchSize: 3,
-      backoff: { baseMs: 5, maxMs: 40 },
-      ...extra,
-    });
-    pollers.push(p);
-
-    return p;
-  };
+  ): StreamPoller => bench.poller(stream, owner, { handleBatch }, extra);
 
   it('hands each page over whole, in shard order; a failing page is retried whole and the checkpoint waits before it', async () => {
     await freshLeaseTable();

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createGithubAppAdapter } from '../../adapters/github/index.js';
 import { createFileRunnerConfigStore } from '../../adapters/runner-config-file/index.js';
 import {
   createSimCloud,
@@ -16,6 +15,7 @@ import type { GithubPort } from '../../domain/ports/github.js';
 import type { RunnerConfigStore } from '../../domain/ports/runner-config-store.js';
 import type { EventStore } from '../../domain/store/index.js';
 import type { ServeConfig } from './config.js';
+import { githubApp } from './github-app.js';
 import { reconcileMachines } from '../app/reconcile-machines.js';
 import type { ReadModels } from '../../projections/read-models.js';
 import { recoverSimulation } from './recover-simulation.js';
@@ -65,14 +65,7 @@ export interface ComputeDeps {
 
 /** The real GitHub, when an App is configured. */
 const appGithub = (config: ServeConfig, logger: Logger): GithubPort | null =>
-  config.github === null
-    ? null
-    : createGithubAppAdapter({
-        appId: config.github.appId,
-        privateKey: config.github.privateKey,
-        baseUrl: config.github.apiUrl,
-        logger,
-      });
+  config.github === null ? null : githubApp(config.github, logger);
 
 const simOptions = (config: ServeConfig) => ({
   seed: config.sim.seed,

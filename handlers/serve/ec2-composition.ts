@@ -9,7 +9,6 @@ import {
   createSpotPriceArchChooser,
 } from '../../adapters/ec2/index.js';
 import { createEc2EventsPoller, type Ec2EventsPoller } from '../../adapters/ec2-events/index.js';
-import { createGithubAppAdapter } from '../../adapters/github/index.js';
 import { createSsmRunnerConfigStore } from '../../adapters/runner-config-ssm/index.js';
 import { createSimCloud } from '../../adapters/sim/index.js';
 import type { Observation } from '../../domain/machine/machine-decide.js';
@@ -19,6 +18,7 @@ import { reconcileMachines } from '../app/reconcile-machines.js';
 import { regionOfQueueUrl } from './bus-composition.js';
 import type { ComputeComposition, ComputeDeps } from './compute-composition.js';
 import type { ServeConfig } from './config.js';
+import { githubApp } from './github-app.js';
 import { createObservationRecorder } from './record-observation.js';
 
 /**
@@ -97,12 +97,7 @@ export const openEc2Compute = (config: ServeConfig, deps: ComputeDeps): ComputeC
     }),
   );
   const configs = createSsmRunnerConfigStore({ client: ssm, prefix: settings.runnerConfigPrefix });
-  const github = createGithubAppAdapter({
-    appId: config.github.appId,
-    privateKey: config.github.privateKey,
-    baseUrl: config.github.apiUrl,
-    logger,
-  });
+  const github = githubApp(config.github, logger);
   const record = createObservationRecorder(deps.store, deps.now);
   const events = openEvents(settings, { ec2, logger, report: recorderWithCleanup(record, configs) });
   // Nothing is simulated here: it only keeps `RunningService.sim` meaningful (and empty).

@@ -1,10 +1,10 @@
-import { createGithubAppAdapter } from '../../adapters/github/index.js';
 import { createSimCloud } from '../../adapters/sim/index.js';
 import type { ComputePort } from '../../domain/ports/compute.js';
 import type { RunnerConfigStore } from '../../domain/ports/runner-config-store.js';
 import { reconcileMachines } from '../app/reconcile-machines.js';
 import type { ComputeComposition, ComputeDeps } from './compute-composition.js';
 import type { ServeConfig } from './config.js';
+import { githubApp } from './github-app.js';
 import { openEc2Compute } from './ec2-composition.js';
 import { openK8sBackend, type K8sBackend } from './k8s-composition.js';
 import { createObservationRecorder } from './record-observation.js';
@@ -60,14 +60,7 @@ export const openK8sCompute = (config: ServeConfig, deps: ComputeDeps): ComputeC
   const compute = ec2 === null ? pods : routeCompute(ec2.compute, pods);
   const configs =
     ec2 === null ? secrets : routeRunnerConfigs({ ec2: ec2.configs, k8s: secrets }, backendOfMachine(deps.store));
-  const github =
-    ec2?.github ??
-    createGithubAppAdapter({
-      appId: config.github.appId,
-      privateKey: config.github.privateKey,
-      baseUrl: config.github.apiUrl,
-      logger,
-    });
+  const github = ec2?.github ?? githubApp(config.github, logger);
   // Nothing is simulated here: it only keeps `RunningService.sim` meaningful (and empty).
   const sim = ec2?.sim ?? createSimCloud({ report: async () => undefined, seed: 0 });
 

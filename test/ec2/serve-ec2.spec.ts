@@ -1,21 +1,13 @@
 import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import * as E from 'fp-ts/lib/Either.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TAG_JOB_ID } from '../../adapters/ec2/index.js';
 import { createEc2Fixture, instancesTagged, tagsOf, type Ec2Fixture } from '../../adapters/ec2/testing.js';
 import { stateChangeEvent } from '../../adapters/ec2-events/testing.js';
 import { createSsmRunnerConfigStore } from '../../adapters/runner-config-ssm/index.js';
 import { runnerNameFor } from '../../domain/machine/launch-request.js';
-import { createLogger } from '../../handlers/observability/logger.js';
-import { collectRaw, loadConfig } from '../../handlers/serve/config.js';
-import { startService, type RunningService } from '../../handlers/serve/service.js';
 import { jobPayload, pollUntil, waitForJob, webhookPoster } from '../e2e/e2e-helpers.js';
-import { generateAppKeyPair, startFakeGithub, type FakeGithub } from '../fakes/github-server.js';
+import { startServeWithApp, type ServeWithApp } from '../e2e/serve-with-app.js';
 import { freshName, motoClients, motoReady } from '../harness/moto-client.js';
 
 /**
@@ -32,23 +24,17 @@ describe('[moto] [http] serve --compute ec2', () => {
   const { ec2, ssm, sqs } = motoClients();
   const savedEnv = { ...process.env };
   let fixture: Ec2Fixture;
-  let github: FakeGithub;
-  let dir: string;
-  let service: RunningService | undefined;
+  let served: ServeWithApp | undefined;
   let queueUrl: string;
   const prefix = `/${freshName('runs-fleet-serve')}`;
-  const logs: string[] = [];
 
   beforeAll(async () => {
     // The service's own SDK clients take credentials from the environment, as in a container.
     process.env['AWS_ACCESS_KEY_ID'] = 'testing';
     process.env['AWS_SECRET_ACCESS_KEY'] = 'testing';
     fixture = await createEc2Fixture(ec2);
-    const keys = generateAppKeyPair();
-    github = await startFakeGithub({ appId: 7, publicKey: keys.publicKey, installations: { [REPO_OWNER]: 3456996 } });
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: freshName('ec2-events') }))).QueueUrl ?? '';
-    dir = mkdtempSync(join(tmpdir(), 'runs-fleet-serve-ec2-'));
-    const raw = collectRaw(
+    served = await startServeWithApp(
       {
         RUNS_FLEET_WEBHOOK_SECRET: SECRET,
         RUNS_FLEET_COMPUTE: 'ec2',
@@ -59,25 +45,16 @@ describe('[moto] [http] serve --compute ec2', () => {
         RUNS_FLEET_EVENTS_QUEUE_URL: queueUrl,
         RUNS_FLEET_TAGS: '{"Team":"ci"}',
         RUNS_FLEET_SECRETS_PATH_PREFIX: prefix,
-        RUNS_FLEET_GITHUB_APP_ID: '7',
-        RUNS_FLEET_GITHUB_APP_PRIVATE_KEY: Buffer.from(keys.privateKeyPem).toString('base64'),
-        RUNS_FLEET_GITHUB_API_URL: github.url,
       },
-      { port: '0', host: '127.0.0.1', dataDir: dir },
+      REPO_OWNER,
     );
-    const config = loadConfig(raw);
-    if (E.isLeft(config)) throw new Error(JSON.stringify(config.left));
-    const destination = new Writable({ write: (chunk, _e, done) => void (logs.push(String(chunk)), done()) });
-    service = await startService(config.right, createLogger({ level: 'info', destination }));
   }, 60_000);
 
   afterEach((context) => {
-    if (context.task.result?.state === 'fail') process.stderr.write(logs.join(''));
+    if (context.task.result?.state === 'fail') process.stderr.write((served?.logs ?? []).join(''));
   });
   afterAll(async () => {
-    await service?.close();
-    await github?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await served?.close();
     process.env = savedEnv;
     ec2.destroy();
     ssm.destroy();
@@ -90,8 +67,9 @@ describe('[moto] [http] serve --compute ec2', () => {
   };
 
   it('a webhook job gets a spot instance on moto with its config in SSM; the job ends it and the config', async () => {
-    if (service === undefined) throw new Error('not started');
-    const url = service.url;
+    if (served === undefined) throw new Error('not started');
+    const { url } = served.service;
+    const { github } = served;
     const jobId = 4_000_000_000 + Math.floor(Math.random() * 1_000_000);
     const webhook = webhookPoster(url, SECRET);
     const spec = 'cpu=2+2/arch=arm64/family=c7g+m7g/disk=30';

@@ -14,6 +14,7 @@ import { replay } from '../../handlers/replay/engine.js';
 import { explainJob } from '../../handlers/replay/explain.js';
 import {
   addPoolMember,
+  claimMemberForJob55,
   configurePool,
   launchStranger,
   createBench,
@@ -167,41 +168,7 @@ describe('orphan instances', () => {
     // Another orchestrator claims the member for job 55 right after our decision was recorded; job 55 waits for it.
     await queueJob(world, '9');
     const spec = world.models.job('9')?.spec ?? null;
-    const claim = async () => {
-      const at = world.clock.now();
-      const ref = { jobId: '55', runId: '1', runAttempt: 1, repo: 'acme/widgets' };
-      const queued = {
-        ...ref,
-        workflowName: null,
-        jobName: null,
-        labels: ['x'],
-        spec,
-        installationId: null,
-        queuedAt: null,
-      };
-      await world.store.append(
-        jobStreamId('55'),
-        [
-          { type: 'JobQueued', data: queued, metadata: { at } },
-          { type: 'RunnerRequested', data: { attempt: 1, capacity: 'on-demand' }, metadata: { at } },
-        ],
-        0,
-      );
-      const head = (await world.store.read(machineStreamId(member))).length;
-      const claimed = {
-        jobId: '55',
-        attempt: 1,
-        runnerName: runnerNameFor(member),
-        label: 'x',
-        repo: 'acme/widgets',
-        pool: 'old',
-      };
-      await world.store.append(
-        machineStreamId(member),
-        [{ type: 'MachineClaimed', data: claimed, metadata: { at } }],
-        head,
-      );
-    };
+    const claim = () => claimMemberForJob55(world, member, 'old', spec);
     const store = onAppend(world.store, 'MachineOrphaned', claim);
     const report = await runOrphanInstances(deps({ store }));
     expect(report).toMatchObject({ decided: 1, acted: 0, withdrawn: 1 });

@@ -4,9 +4,10 @@ import { runnerNameFor } from '../../domain/machine/launch-request.js';
 import type { ComputePort } from '../../domain/ports/compute.js';
 import type { GithubJob, GithubPort, GithubRunner } from '../../domain/ports/github.js';
 import { commandIdFor } from '../../domain/shared/command-id.js';
-import { machineStreamId, poolStreamId } from '../../domain/shared/ids.js';
+import { jobStreamId, machineStreamId, poolStreamId } from '../../domain/shared/ids.js';
 import type { EventStore } from '../../domain/store/event-store.js';
 import { silentLogger, type HousekeepingDeps } from '../../handlers/housekeeping/index.js';
+import type { JobSpec } from '../../domain/labels/index.js';
 import type { ReadModels } from '../../projections/read-models.js';
 import { createWorld, type JobInput, type World } from '../world/world.js';
 
@@ -216,4 +217,51 @@ export const machineOf = (models: ReadModels, machineId: string) => {
   if (machine === undefined) throw new Error(`no machine ${machineId}`);
 
   return machine;
+};
+
+/**
+ * What another orchestrator does between housekeeping's decision and its act: queues job 55 (with `spec`) and claims
+ * the stopped pool member for it, appending right after the member's last event.
+ */
+export const claimMemberForJob55 = async (
+  world: World,
+  member: string,
+  pool: string,
+  spec: JobSpec | null,
+): Promise<void> => {
+  const at = world.clock.now();
+  const queued = {
+    jobId: '55',
+    runId: '1',
+    runAttempt: 1,
+    repo: 'acme/widgets',
+    workflowName: null,
+    jobName: null,
+    labels: ['x'],
+    spec,
+    installationId: null,
+    queuedAt: null,
+  };
+  await world.store.append(
+    jobStreamId('55'),
+    [
+      { type: 'JobQueued', data: queued, metadata: { at } },
+      { type: 'RunnerRequested', data: { attempt: 1, capacity: 'on-demand' }, metadata: { at } },
+    ],
+    0,
+  );
+  const head = (await world.store.read(machineStreamId(member))).length;
+  const claimed = {
+    jobId: '55',
+    attempt: 1,
+    runnerName: runnerNameFor(member),
+    label: 'x',
+    repo: 'acme/widgets',
+    pool,
+  };
+  await world.store.append(
+    machineStreamId(member),
+    [{ type: 'MachineClaimed', data: claimed, metadata: { at } }],
+    head,
+  );
 };

@@ -6,12 +6,13 @@ import type { MachineRequested } from '../../domain/events/machine-events.js';
 import { runnerNameFor } from '../../domain/machine/launch-request.js';
 import type { ComputePort } from '../../domain/ports/compute.js';
 import { commandIdFor } from '../../domain/shared/command-id.js';
-import { jobStreamId, machineStreamId } from '../../domain/shared/ids.js';
+import { machineStreamId } from '../../domain/shared/ids.js';
 import type { EventStore, NewEvent } from '../../domain/store/event-store.js';
 import { runOrphanInstances } from '../../handlers/housekeeping/index.js';
 import { freshName, motoClients } from '../harness/moto-client.js';
 import {
   addPoolMember,
+  claimMemberForJob55,
   configurePool,
   createBench,
   job,
@@ -146,41 +147,7 @@ describe('[moto] housekeeping: orphan instances on EC2', () => {
     await removePool(world, 'old');
     await queueJob(world, '9');
     const spec = world.models.job('9')?.spec ?? null;
-    const claim = async (): Promise<void> => {
-      const at = world.clock.now();
-      const ref = { jobId: '55', runId: '1', runAttempt: 1, repo: 'acme/widgets' };
-      const queued = {
-        ...ref,
-        workflowName: null,
-        jobName: null,
-        labels: ['x'],
-        spec,
-        installationId: null,
-        queuedAt: null,
-      };
-      await world.store.append(
-        jobStreamId('55'),
-        [
-          { type: 'JobQueued', data: queued, metadata: { at } },
-          { type: 'RunnerRequested', data: { attempt: 1, capacity: 'on-demand' }, metadata: { at } },
-        ],
-        0,
-      );
-      const head = (await world.store.read(machineStreamId(member))).length;
-      const claimed = {
-        jobId: '55',
-        attempt: 1,
-        runnerName: runnerNameFor(member),
-        label: 'x',
-        repo: 'acme/widgets',
-        pool: 'old',
-      };
-      await world.store.append(
-        machineStreamId(member),
-        [{ type: 'MachineClaimed', data: claimed, metadata: { at } }],
-        head,
-      );
-    };
+    const claim = () => claimMemberForJob55(world, member, 'old', spec);
     let fired = false;
     const store: EventStore = {
       ...world.store,

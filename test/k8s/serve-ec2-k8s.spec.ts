@@ -1,19 +1,11 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import * as E from 'fp-ts/lib/Either.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TAG_JOB_ID } from '../../adapters/ec2/index.js';
 import { createEc2Fixture, instancesTagged, type Ec2Fixture } from '../../adapters/ec2/testing.js';
 import { podNameFor, secretNameFor } from '../../adapters/k8s/index.js';
 import { createSsmRunnerConfigStore } from '../../adapters/runner-config-ssm/index.js';
-import { createLogger } from '../../handlers/observability/logger.js';
-import { collectRaw, loadConfig } from '../../handlers/serve/config.js';
-import { startService, type RunningService } from '../../handlers/serve/service.js';
 import { jobPayload, pollUntil, waitForJob, webhookPoster } from '../e2e/e2e-helpers.js';
-import { generateAppKeyPair, startFakeGithub, type FakeGithub } from '../fakes/github-server.js';
+import { startServeWithApp, type ServeWithApp } from '../e2e/serve-with-app.js';
 import { adminKubeConfig, freshNamespace, kubeReady } from '../harness/kube-apiserver-client.js';
 import { freshName, motoClients, motoReady } from '../harness/moto-client.js';
 
@@ -30,22 +22,16 @@ describe('[kube-apiserver] [moto] [http] serve --compute ec2+k8s', () => {
   const { ec2, ssm } = motoClients();
   const savedEnv = { ...process.env };
   let fixture: Ec2Fixture;
-  let github: FakeGithub;
-  let dir: string;
   let namespace: string;
-  let service: RunningService | undefined;
+  let served: ServeWithApp | undefined;
   const prefix = `/${freshName('runs-fleet-serve-k8s')}`;
-  const logs: string[] = [];
 
   beforeAll(async () => {
     process.env['AWS_ACCESS_KEY_ID'] = 'testing';
     process.env['AWS_SECRET_ACCESS_KEY'] = 'testing';
     fixture = await createEc2Fixture(ec2);
     namespace = await freshNamespace('serve');
-    const keys = generateAppKeyPair();
-    github = await startFakeGithub({ appId: 7, publicKey: keys.publicKey, installations: { [REPO_OWNER]: 3456996 } });
-    dir = mkdtempSync(join(tmpdir(), 'runs-fleet-serve-k8s-'));
-    const raw = collectRaw(
+    served = await startServeWithApp(
       {
         RUNS_FLEET_WEBHOOK_SECRET: SECRET,
         RUNS_FLEET_COMPUTE: 'ec2+k8s',
@@ -57,33 +43,24 @@ describe('[kube-apiserver] [moto] [http] serve --compute ec2+k8s', () => {
         RUNS_FLEET_K8S_RUNNER_IMAGE: 'ghcr.io/runs-fleet/runner:test',
         RUNS_FLEET_K8S_NAMESPACE: namespace,
         RUNS_FLEET_K8S_KUBECONFIG: (await kubeReady()).kubeconfig,
-        RUNS_FLEET_GITHUB_APP_ID: '7',
-        RUNS_FLEET_GITHUB_APP_PRIVATE_KEY: Buffer.from(keys.privateKeyPem).toString('base64'),
-        RUNS_FLEET_GITHUB_API_URL: github.url,
       },
-      { port: '0', host: '127.0.0.1', dataDir: dir },
+      REPO_OWNER,
     );
-    const config = loadConfig(raw);
-    if (E.isLeft(config)) throw new Error(JSON.stringify(config.left));
-    const destination = new Writable({ write: (chunk, _e, done) => void (logs.push(String(chunk)), done()) });
-    service = await startService(config.right, createLogger({ level: 'info', destination }));
   }, 60_000);
 
   afterEach((context) => {
-    if (context.task.result?.state === 'fail') process.stderr.write(logs.join(''));
+    if (context.task.result?.state === 'fail') process.stderr.write((served?.logs ?? []).join(''));
   });
   afterAll(async () => {
-    await service?.close();
-    await github?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await served?.close();
     process.env = savedEnv;
     ec2.destroy();
     ssm.destroy();
   });
 
   it('a backend=k8s job gets a pod with its config in a Secret; a job without gets an EC2 instance', async () => {
-    if (service === undefined) throw new Error('not started');
-    const url = service.url;
+    if (served === undefined) throw new Error('not started');
+    const { url } = served.service;
     const webhook = webhookPoster(url, SECRET);
     const podJob = 4_100_000_000 + Math.floor(Math.random() * 1_000_000);
     const ec2Job = podJob + 10;
