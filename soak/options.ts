@@ -1,3 +1,5 @@
+import type { SoakPoolSize } from './pool.js';
+
 /**
  * What one soak run does: how much work, how many orchestrators, which faults at which rates, and the simulation's
  * timings. Everything random is drawn from `seed`, so a failing run is repeated with the same seed. The defaults are
@@ -12,6 +14,8 @@ export interface SoakOptions {
   readonly kills: number;
   /** Which kill points a life may carry, and the share of lives that carry one while kills remain. */
   readonly killPoints: { readonly kinds: ReadonlyArray<KillKind>; readonly armedShare: number };
+  /** The warm pool some jobs name (soak/pool.ts): configured before the first job, removed halfway. */
+  readonly pool: SoakPoolSize;
   /** Jobs enqueued per second on average (bursts go above it, pauses below). */
   readonly jobsPerSecond: number;
   readonly webhookFaults: WebhookFaultRates;
@@ -81,6 +85,7 @@ export const defaultOptions = (jobs: number, seed: number, dir: string, orchestr
   orchestrators: 3,
   kills: Math.min(12, Math.max(2, Math.round(jobs / 800))),
   killPoints: { kinds: ['launch', 'decided', 'append'], armedShare: 0.6 },
+  pool: { hot: 2, stopped: 2 },
   jobsPerSecond: 20,
   webhookFaults: { duplicate: 0.05, delay: 0.05, maxDelayMs: 3_000 },
   serviceFaults: { github: 0.02, append: 0.005 },

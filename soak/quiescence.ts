@@ -7,7 +7,8 @@ import type { WebhookRelay } from './webhook-relay.js';
 /**
  * After the workload: wait until nothing moves. Quiet means: the relay delivers nothing, every accepted job is done
  * at GitHub (or the service visibly gave it up), and no machine is alive. If the state stops changing for
- * `quietTimeoutMs` first, the run is judged as it stands (what is left then shows as lost or orphan).
+ * `quietTimeoutMs` first (and the removed pool's members are past their scale-down guards), the run is judged as it
+ * stands (what is left then shows as lost or orphan).
  */
 const POLL_MS = 2_000;
 /** Below this many open jobs, the store is asked whether the service gave them up (a cheap read each). */
@@ -24,6 +25,8 @@ export const waitQuiescent = async (inputs: {
   readonly relay: WebhookRelay;
   readonly store: EventStore;
   readonly log: (line: string) => void;
+  /** Not judged as stuck before this (epoch ms): the removed pool's members may still be inside their guards. */
+  readonly settleUntil: number;
 }): Promise<boolean> => {
   const { github, cloud, relay, store, log } = inputs;
   let lastChange = Date.now();
@@ -42,7 +45,7 @@ export const waitQuiescent = async (inputs: {
       log(`waiting for quiescence: ${state}`);
       last = state;
       lastChange = Date.now();
-    } else if (Date.now() - lastChange > inputs.options.quietTimeoutMs) {
+    } else if (Date.now() - lastChange > inputs.options.quietTimeoutMs && Date.now() > inputs.settleUntil) {
       log(`no progress for ${String(inputs.options.quietTimeoutMs)} ms: judging as it stands (${state})`);
 
       return false;

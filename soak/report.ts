@@ -26,7 +26,8 @@ export const formatReport = (result: SoakResult): ReadonlyArray<string> => {
     `served:               ${String(verdict.served)}`,
     `visibly failed:       ${String(verdict.visiblyFailed)}`,
     `lost:                 ${String(verdict.lost)}${sample(verdict.lostJobs)}`,
-    `machines launched:    ${String(verdict.machinesLaunched)}`,
+    `machines launched:    ${String(verdict.machinesLaunched)} (of which ${String(verdict.poolMembers.launched)} pool members, ` +
+      `${String(verdict.poolMembers.servedJobs)} of them ran a job)`,
     `duplicate launches:   ${String(verdict.duplicates)}${sample(verdict.duplicateAttempts)}`,
     `orphan machines:      ${String(verdict.orphans)}${sample(verdict.orphanMachines)}`,
     `time to runner:       p50 ${ms(verdict.timeToRunnerMs.p50)}, p99 ${ms(verdict.timeToRunnerMs.p99)}`,

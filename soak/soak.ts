@@ -9,11 +9,13 @@ import {
   type SimGithubClient,
 } from '../adapters/sim/index.js';
 import { createDynamoDbEventStore } from '../adapters/store-dynamodb/index.js';
+import type { EventStore } from '../domain/store/index.js';
 import { createServeTables, serveTables, type ServeTables } from '../handlers/serve/dynamodb-tables.js';
 import { spawnSoakChild, ROOT, type SoakChild } from './child-process.js';
 import { exportEventLog } from './export-log.js';
 import { startFleet, type Fleet } from './fleet.js';
 import type { SoakOptions } from './options.js';
+import { configureSoakPool, POOL_SETTLE_MS, removeSoakPool, SOAK_POOL } from './pool.js';
 import { waitQuiescent } from './quiescence.js';
 import type { SimCloudArgs } from './sim-cloud-process.js';
 import { judge, type SoakVerdict } from './verdict.js';
@@ -21,9 +23,9 @@ import { startWebhookRelay, type RelayCounters, type WebhookRelay } from './webh
 import { runWorkload } from './run-workload.js';
 
 /**
- * One soak run (issue 7): DynamoDB Local tables, the relay (GitHub's webhook sender with faults), the shared
- * sim-cloud process, the orchestrator processes (with kill points and outside kills), the seeded workload, then
- * quiescence and the verdict from records kept outside the service. On failure the event log is exported.
+ * One soak run (issue 7): DynamoDB Local tables, the warm pool, the relay (GitHub's webhook sender with faults), the
+ * shared sim-cloud process, the orchestrator processes (with kill points and outside kills), the seeded workload (the
+ * pool removed halfway), then quiescence and the verdict from records kept outside the service. On failure the event log is exported.
  */
 export interface SoakResult {
   readonly options: SoakOptions;
@@ -49,6 +51,8 @@ const SHARD_LEASE_MS = 10_000;
 export const isClean = (verdict: SoakVerdict): boolean =>
   verdict.lost === 0 && verdict.duplicates === 0 && verdict.orphans === 0;
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 const storeUrl = (tables: ServeTables, endpoint: string): string =>
   `dynamodb://${tables.events}?region=us-east-1&endpoint=${encodeURIComponent(endpoint)}`;
 
@@ -65,6 +69,19 @@ const stopAll = async (parts: Parts): Promise<void> => {
   await parts.relay?.close();
 };
 
+/** Removes the pool halfway through the planned workload; resolves with when it did. */
+const removePoolHalfway = async (
+  store: EventStore,
+  options: SoakOptions,
+  log: (line: string) => void,
+): Promise<number> => {
+  await sleep(((options.jobs / options.jobsPerSecond) * 1000) / 2);
+  await removeSoakPool(store);
+  log(`pool ${SOAK_POOL} removed: its members end through the reconciler`);
+
+  return Date.now();
+};
+
 export const runSoak = async (
   options: SoakOptions,
   endpoint: string,
@@ -77,6 +94,7 @@ export const runSoak = async (
   const tables = serveTables(`soak-${String(options.seed)}-${String(started)}`);
   await createServeTables(client, tables);
   const store = createDynamoDbEventStore({ client, tableName: tables.events });
+  await configureSoakPool(store, options.pool);
   const secret = `soak-webhook-secret-${String(options.seed)}-0123456789abcdef`;
   const parts: Parts = {};
   try {
@@ -128,8 +146,12 @@ export const runSoak = async (
     parts.fleet = fleet;
     const github: SimGithubClient = createSimGithubClient(sim.url, { timeoutMs: 60_000 });
     const cloud: SimCloudClient = createSimCloudClient(sim.url, { timeoutMs: 60_000 });
+    const removal = removePoolHalfway(store, options, log);
+    removal.catch(() => undefined); // awaited below; a run that fails first must not leave it unhandled
     const workloadMs = await runWorkload({ options, github, fleet, relay, lifeMs, log });
-    const quiescent = await waitQuiescent({ options, github, cloud, relay, store, log });
+    const removedAt = await removal;
+    const settleUntil = options.pool.hot + options.pool.stopped > 0 ? removedAt + POOL_SETTLE_MS : 0;
+    const quiescent = await waitQuiescent({ options, github, cloud, relay, store, log, settleUntil });
     const verdict = await judge({
       traces: relay.jobs,
       githubJobs: await github.jobs(),

@@ -23,6 +23,8 @@ export interface SoakVerdict {
   readonly lost: number;
   readonly lostJobs: ReadonlyArray<string>;
   readonly machinesLaunched: number;
+  /** Machines launched for no job (the pool's members), and how many of them ran a job. */
+  readonly poolMembers: { readonly launched: number; readonly servedJobs: number };
   readonly duplicates: number;
   readonly duplicateAttempts: ReadonlyArray<string>;
   readonly orphans: number;
@@ -77,6 +79,8 @@ export const judge = async (inputs: {
     .sort((a, b) => a - b);
   const duplicates = duplicatesOf(inputs.machines);
   const orphans = inputs.machines.filter((machine) => machine.state !== 'terminated');
+  const members = inputs.machines.filter((machine) => machine.requestedFor === null);
+  const runners = new Set(inputs.githubJobs.flatMap((job) => (job.runnerName === null ? [] : [job.runnerName])));
 
   return {
     accepted: accepted.length,
@@ -85,6 +89,10 @@ export const judge = async (inputs: {
     lost: lostJobs.length,
     lostJobs,
     machinesLaunched: inputs.machines.length,
+    poolMembers: {
+      launched: members.length,
+      servedJobs: members.filter((machine) => runners.has(machine.runnerName)).length,
+    },
     duplicates: duplicates.count,
     duplicateAttempts: duplicates.keys,
     orphans: orphans.length,

@@ -1,10 +1,11 @@
 import { randomInt, type Random } from '../adapters/sim/index.js';
+import { SOAK_POOL } from './pool.js';
 
 /**
  * The soak's seeded workload: bursts of workflow runs, each with one job or a matrix of jobs with IDENTICAL labels
  * (GitHub gives any of them to any of their runners), over a few label shapes (arm64 and amd64, on-demand, a named
- * family, Kubernetes pods, and a label without a run id that several runs share). Bursts are spaced so that the
- * average rate is `jobsPerSecond`.
+ * family, Kubernetes pods, the soak's warm pool, and a label without a run id that several runs share). Bursts are
+ * spaced so that the average rate is `jobsPerSecond`.
  */
 export interface PlannedRun {
   readonly repo: string;
@@ -29,6 +30,7 @@ const SHAPES: ReadonlyArray<readonly [number, (runId: string) => string]> = [
   [12, (run) => `runs-fleet=${run}/cpu=2/spot=false`],
   [10, (run) => `runs-fleet=${run}/family=c7g/cpu=4`],
   [10, (run) => `runs-fleet=${run}/backend=k8s/cpu=2`],
+  [8, (run) => `runs-fleet=${run}/pool=${SOAK_POOL}/cpu=2/arch=arm64`],
   [8, () => 'runs-fleet/cpu=2/arch=arm64'],
 ];
 

@@ -74,6 +74,31 @@ describe('soak verdict', () => {
     });
   });
 
+  it('counts pool members apart: launched for no job, each under its own command; one ran a job at GitHub', async () => {
+    const member = (machineId: string, state: SimMachineSnapshot['state']) =>
+      ({
+        ...machine(machineId, 'x', state),
+        requestedFor: null,
+        runnerName: `runner-${machineId}`,
+      }) as SimMachineSnapshot;
+    const verdict = await judge({
+      traces: new Map([trace('7', ['queued'], 0, 100)]),
+      githubJobs: [githubJob('7', 'completed', 'success', 'runner-p1')],
+      machines: [member('p1', 'terminated'), member('p2', 'terminated'), member('p3', 'stopped')],
+      store: createMemoryEventStore(),
+    });
+
+    expect(verdict).toMatchObject({
+      served: 1,
+      lost: 0,
+      machinesLaunched: 3,
+      poolMembers: { launched: 3, servedJobs: 1 },
+      duplicates: 0,
+      orphans: 1,
+      orphanMachines: ['p3 (stopped, i-p3)'],
+    });
+  });
+
   it('takes percentiles by rank', () => {
     expect(percentile([], 50)).toBeNull();
     expect(percentile([1, 2, 3, 4], 50)).toBe(2);
