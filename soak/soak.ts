@@ -25,7 +25,8 @@ import { runWorkload } from './run-workload.js';
 /**
  * One soak run (issue 7): DynamoDB Local tables, the warm pool, the relay (GitHub's webhook sender with faults), the
  * shared sim-cloud process, the orchestrator processes (with kill points and outside kills), the seeded workload (the
- * pool removed halfway), then quiescence and the verdict from records kept outside the service. On failure the event log is exported.
+ * pool removed halfway), then quiescence and the verdict from records kept outside the service. On failure the event
+ * log is exported.
  */
 export interface SoakResult {
   readonly options: SoakOptions;
