@@ -10,7 +10,7 @@ import { appendToPool, type ReconcileOutcome } from './pool-append.js';
  * spec; an ephemeral pool removed after 4 h idle comes back the same way. A pool an operator removed stays removed,
  * and only a job of the last 4 h creates anything (an old one still in the views does not).
  */
-const creatable = (pool: PoolView | undefined): boolean =>
+export const creatable = (pool: PoolView | undefined): boolean =>
   pool === undefined || pool.config === null || (pool.removed && pool.config.ephemeral);
 
 export const createEphemeralPools = async (deps: {

@@ -1,6 +1,5 @@
 import type { MachineView } from '../../projections/machine-view.js';
 import type { ReadModels } from '../../projections/read-models.js';
-import type { ReadSource } from '../http/api-routes.js';
 import type { PoolSource } from './reconciler.js';
 
 /** The embedded service's live read models. */
@@ -15,15 +14,4 @@ export const readModelsPoolSource = (models: () => ReadModels): PoolSource => ({
         return view === undefined ? [] : [[id, view]];
       }),
     ),
-});
-
-/** Whatever the read API reads (the shared view store on DynamoDB). */
-export const readSourcePoolSource = (source: ReadSource): PoolSource => ({
-  pools: () => source.pools(),
-  jobs: () => source.jobs(),
-  machines: async (ids) => {
-    const wanted = new Set(ids);
-
-    return new Map((await source.machines()).filter(([id]) => wanted.has(id)));
-  },
 });

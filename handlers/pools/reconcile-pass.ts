@@ -6,7 +6,7 @@ import type { JobView } from '../../projections/job-view.js';
 import type { MachineView } from '../../projections/machine-view.js';
 import type { PoolView } from '../../projections/pool-view.js';
 import { demandOf, jobsByPool } from './demand.js';
-import { createEphemeralPools } from './ephemeral-pools.js';
+import { createEphemeralPools, creatable } from './ephemeral-pools.js';
 import { observeMember } from './observe-members.js';
 import { appendToPool, type ReconcileOutcome } from './pool-append.js';
 
@@ -22,12 +22,31 @@ export type { ReconcileOutcome } from './pool-append.js';
 export interface PoolSource {
   pools(): Promise<ReadonlyArray<PoolView>>;
   machines(ids: ReadonlyArray<string>): Promise<ReadonlyMap<string, MachineView>>;
-  /** The job views: demand per pool, and the jobs that name a pool nobody configured (ephemeral pools). */
+  /**
+   * The job views: demand per pool, and the jobs that name a pool nobody configured (ephemeral pools). The costly
+   * read (every job view): a pass calls it only when a decision needs demand (`needsDemand`).
+   */
   jobs(): Promise<ReadonlyArray<JobView>>;
 }
 
 /** Whether a pool still has anything to reconcile: configured, or removed with members left to end. */
 const worthChecking = (pool: PoolView): boolean => pool.config !== null && (!pool.removed || pool.members.length > 0);
+
+/**
+ * Whether the pass needs the job views. A configured pool's targets come from its configuration alone, so a pass
+ * poked for such pools (a claim, a queued job naming one: several a second under load) skips the job list. The
+ * pass every 60 s always reads it: only the job views name pools nobody configured yet.
+ */
+const needsDemand = (pools: ReadonlyArray<PoolView>, only: ReadonlySet<string> | undefined): boolean => {
+  if (only === undefined) return true;
+  const known = new Map(pools.map((pool) => [pool.name, pool]));
+
+  return [...only].some((name) => {
+    const pool = known.get(name);
+
+    return creatable(pool) || (pool?.config?.ephemeral === true && !pool.removed);
+  });
+};
 
 const decisionEvent = (decision: ReconcileDecision): PoolEvent => ({
   type: 'PoolReconciled',
@@ -50,7 +69,7 @@ export const reconcilePools = async (deps: {
   const { store, now } = deps;
   const wanted = (name: string) => deps.only === undefined || deps.only.has(name);
   const pools = await deps.source.pools();
-  const demand = jobsByPool(await deps.source.jobs());
+  const demand = jobsByPool(needsDemand(pools, deps.only) ? await deps.source.jobs() : []);
   const outcomes: ReconcileOutcome[] = [...(await createEphemeralPools({ store, pools, demand, now, wanted }))];
   for (const pool of pools.filter((p) => worthChecking(p) && wanted(p.name))) {
     const target = { name: pool.name, version: pool.version, now };

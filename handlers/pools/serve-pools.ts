@@ -1,23 +1,21 @@
 import type { Envelope } from '../../domain/events/domain-event.js';
 import type { EventStore } from '../../domain/store/event-store.js';
 import type { PipelineHooks } from '../app/pipeline.js';
-import type { ReadSource } from '../http/api-routes.js';
-import { readSourcePoolSource } from './pool-sources.js';
-import { startPoolReconciler, type PoolReconciler, type PoolReconcilerLogger } from './reconciler.js';
+import { startPoolReconciler, type PoolReconciler, type PoolReconcilerLogger, type PoolSource } from './reconciler.js';
 
 /**
- * The warm-pool timer as `serve` runs it: over whatever the read API reads (the live models embedded, the shared
- * view store on DynamoDB), poked by the events that change what a pool needs.
+ * The warm-pool timer as `serve` runs it: over the store composition's pool source (the live models embedded, the
+ * shared view store on DynamoDB), poked by the events that change what a pool needs.
  */
 export const startServePools = (deps: {
   readonly store: EventStore;
-  readonly read: ReadSource;
+  readonly source: PoolSource;
   readonly now: () => string;
   readonly logger: PoolReconcilerLogger;
 }): PoolReconciler => {
   const reconciler = startPoolReconciler({
     store: deps.store,
-    source: readSourcePoolSource(deps.read),
+    source: deps.source,
     now: deps.now,
     logger: deps.logger,
   });

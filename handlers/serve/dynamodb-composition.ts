@@ -14,7 +14,7 @@ import { createDynamoDbStreamConsumer, latestStreamArn } from '../stream/dynamod
 import { createServeTables, serveTables } from './dynamodb-tables.js';
 import type { StoreComposition } from './store-composition.js';
 import { createLeaseResume, loadActiveModels, type LeaseResume } from './lease-resume.js';
-import { viewStoreSource } from './view-store-source.js';
+import { viewStorePoolSource, viewStoreSource } from './view-store-source.js';
 
 export interface DynamoDbStoreUrl {
   readonly table: string;
@@ -87,6 +87,7 @@ export const openDynamoDbComposition = async (
       deadLetters,
       models,
       read: viewStoreSource(views, settings),
+      poolSource: viewStorePoolSource(views, settings),
       viewStore: views,
       description: `dynamodb://${tables.events} (views ${tables.views}, leases ${tables.leases}, owner ${owner})`,
       lag: async () => null,

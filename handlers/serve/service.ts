@@ -202,7 +202,7 @@ export const startService = async (
         logger,
       });
       // Warm pools: reconciled every 60 s and when a queued job or a claim pokes them (SPEC section 4).
-      pools = startServePools({ store, read: stored.read, now, logger });
+      pools = startServePools({ store, source: stored.poolSource, now, logger });
       lagTimer = setInterval(() => {
         stored.lag().then(
           (lag) => lag !== null && metrics.consumerLag.set(lag),

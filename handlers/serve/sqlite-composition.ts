@@ -10,6 +10,7 @@ import { ReadModels } from '../../projections/read-models.js';
 import { createFeedConsumer, type FeedConsumer } from '../app/feed-consumer.js';
 import { createPipeline } from '../app/pipeline.js';
 import { readModelsSource } from '../http/api-routes.js';
+import { readModelsPoolSource } from '../pools/pool-sources.js';
 import { VIEW_KINDS, type StoreComposition } from './store-composition.js';
 
 const CONSUMER = 'serve';
@@ -40,6 +41,7 @@ export const openSqliteComposition = async (
     deadLetters,
     models,
     read: readModelsSource(() => models),
+    poolSource: readModelsPoolSource(() => models),
     description: path,
     quarantined: () => [...models.quarantined.values()],
     lag: async () => (consumer === undefined ? null : consumer.lag()),

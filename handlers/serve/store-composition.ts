@@ -4,6 +4,7 @@ import type { Quarantine, ReadModels } from '../../projections/read-models.js';
 import type { ViewKind, ViewStore } from '../../projections/view-store.js';
 import type { PipelineHooks } from '../app/pipeline.js';
 import type { ReadSource } from '../http/api-routes.js';
+import type { PoolSource } from '../pools/reconciler.js';
 
 /**
  * The store side of `runs-fleet serve`, whichever store the configuration names: the event store, where views and
@@ -17,6 +18,8 @@ export interface StoreComposition {
   /** Embedded: the live read models. DynamoDB: the active views loaded at start (the view store is the truth). */
   readonly models: ReadModels;
   readonly read: ReadSource;
+  /** What the warm-pool reconciler reads (by id where the views are remote). */
+  readonly poolSource: PoolSource;
   /** DynamoDB: the view table several replicas share (housekeeping reads it); absent for the embedded store. */
   readonly viewStore?: ViewStore;
   /** For the start-up log line. */
