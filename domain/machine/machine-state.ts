@@ -177,6 +177,10 @@ export const isClaimable = (state: MachineState): boolean =>
   !state.startFailed &&
   (state.status === 'launched' || state.status === 'running' || state.status === 'stopped');
 
-/** Whether a launch has a recorded outcome (launched or failed): the executor's and `resume`'s shared test. */
+/**
+ * Whether a launch has a recorded outcome (launched or failed), or the machine ended before one was: the executor's
+ * and `resume`'s shared test. Not the status: a lifecycle report (`MachineRunning`) can land between the cloud's answer
+ * and the executor's record, and a member without `MachineLaunched` has no boot time, so no scale-down guard passes.
+ */
 export const launchSettled = (state: MachineState): boolean =>
-  state.status !== 'unknown' && state.status !== 'requested';
+  state.launchedVersion > 0 || state.failedVersion > 0 || state.status === 'terminated' || state.status === 'failed';

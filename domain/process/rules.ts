@@ -1,7 +1,7 @@
 import type { Command } from '../commands/commands.js';
 import type { RequeueReason } from '../events/job-events.js';
 import { isTerminal, type JobState } from '../job/job-state.js';
-import type { MachineState } from '../machine/machine-state.js';
+import { launchSettled, type MachineState } from '../machine/machine-state.js';
 import { machineStreamId } from '../shared/ids.js';
 import {
   assignFor,
@@ -124,7 +124,7 @@ export const prepareConfigRule: Rule<MachineState> = (views, machine) => {
 };
 
 export const launchRetryRule: Rule<MachineState> = (_views, machine) =>
-  machine.status === 'requested' && machine.launch !== null ? [machine.launch] : [];
+  machine.launch !== null && !launchSettled(machine) ? [machine.launch] : [];
 
 export const assignRule: Rule<MachineState> = (views, machine) => {
   const job = jobOf(views, machine);

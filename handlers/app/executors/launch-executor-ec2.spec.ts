@@ -1,3 +1,4 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { EC2Client, type CreateFleetCommandInput, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEc2Compute, TAG_COMMAND_ID } from '../../../adapters/ec2/index.js';
@@ -76,6 +77,21 @@ const crashingOutcomeAppend = (store: EventStore): EventStore => {
   };
 };
 
+/** The cloud's lifecycle report (EventBridge, the sim's callback) lands before the executor records the launch. */
+const reportingRunningFirst = (compute: ComputePort, store: EventStore): ComputePort => ({
+  ...compute,
+  launch: async (command) => {
+    const launched = await compute.launch(command);
+    if (E.isRight(launched)) {
+      const streamId = machineStreamId(command.data.machineId);
+      const version = (await store.read(streamId)).length;
+      const running = { type: 'MachineRunning', data: { cloudId: launched.right.cloudId } } as const;
+      await store.append(streamId, [{ ...running, metadata: { at: at() } }], version);
+    }
+    return launched;
+  },
+});
+
 describe('[moto] launch executor on EC2: one command, one instance', () => {
   let fixture: Ec2Fixture;
   let client: EC2Client;
@@ -121,6 +137,31 @@ describe('[moto] launch executor on EC2: one command, one instance', () => {
     const events = await store.read(machineStreamId(command.data.machineId));
     expect(events.map((e) => e.type)).toEqual(['MachineRequested', 'MachineLaunchRetried', 'MachineLaunched']);
     expect(events[2]?.data).toMatchObject({ cloudId: instances[0]?.InstanceId, adopted: true, capacity: 'spot' });
+  });
+
+  it('records the launch when the running report arrived first, so the machine has a boot time', async () => {
+    const store = createMemoryEventStore();
+    const command = launchCommand({ pool: 'default', jobId: null, capacity: 'on-demand' });
+
+    expect(await executeLaunch(store, reportingRunningFirst(compute, store), command, at)).toBe('launched');
+
+    const events = await store.read(machineStreamId(command.data.machineId));
+    expect(events.map((e) => e.type)).toEqual(['MachineRequested', 'MachineRunning', 'MachineLaunched']);
+    expect(await instancesTagged(client, TAG_COMMAND_ID, command.commandId)).toHaveLength(1);
+  });
+
+  it('a retry after a worker died once the running report was in adopts the instance and records it', async () => {
+    const store = createMemoryEventStore();
+    const command = launchCommand({ pool: 'default', jobId: null, capacity: 'on-demand' });
+    const dying = crashingOutcomeAppend(store);
+
+    await expect(executeLaunch(dying, reportingRunningFirst(compute, store), command, at)).rejects.toThrow('killed');
+    expect(await executeLaunch(store, compute, command, at)).toBe('adopted');
+
+    const events = await store.read(machineStreamId(command.data.machineId));
+    const types = ['MachineRequested', 'MachineRunning', 'MachineLaunchRetried', 'MachineLaunched'];
+    expect(events.map((e) => e.type)).toEqual(types);
+    expect(await instancesTagged(client, TAG_COMMAND_ID, command.commandId)).toHaveLength(1);
   });
 
   it.each([
