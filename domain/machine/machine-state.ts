@@ -183,4 +183,4 @@ export const isClaimable = (state: MachineState): boolean =>
  * and the executor's record, and a member without `MachineLaunched` has no boot time, so no scale-down guard passes.
  */
 export const launchSettled = (state: MachineState): boolean =>
-  state.launchedVersion > 0 || state.failedVersion > 0 || state.status === 'terminated' || state.status === 'failed';
+  state.launchedVersion > 0 || state.failedVersion > 0 || state.status === 'terminated';
